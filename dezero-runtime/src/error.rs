@@ -1,0 +1,57 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// What went wrong, naming the op, layer or key and the expected vs actual
+/// shape or type.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An array had the wrong shape.
+    Shape {
+        /// The op or layer that checked it.
+        op: String,
+        /// What was expected.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
+    /// A weights file could not be read or written.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A weights file was readable but its content is wrong.
+    Weights {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Shape { op, expected, got } => {
+                write!(f, "{op}: expected {expected}, got {got}")
+            }
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Weights { path, message } => write!(f, "{}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

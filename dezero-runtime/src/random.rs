@@ -1,0 +1,1 @@
+//! TEMPORARY placeholder for the NumPy-compatible stream.

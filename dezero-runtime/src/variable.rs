@@ -1,0 +1,467 @@
+//! `Variable` (an array with a gradient and a creator) and `Parameter`,
+//! and the backward pass that walks the graph by generation.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::collections::{BinaryHeap, HashSet};
+use std::fmt;
+use std::ops::Deref;
+use std::rc::{Rc, Weak};
+
+use ndarray::{ArrayD, IxDyn};
+
+use crate::config::using_backprop;
+use crate::function::FuncNode;
+use crate::scalar::Scalar;
+
+pub(crate) type VarCell<T> = RefCell<VarInner<T>>;
+
+pub(crate) struct VarInner<T: Scalar> {
+    /// `None` once freed by hand (the book's `t.data = None` in `linear_simple`).
+    data: Option<ArrayD<T>>,
+    grad: Option<Variable<T>>,
+    name: Option<String>,
+    creator: Option<Rc<FuncNode<T>>>,
+    generation: usize,
+}
+
+/// An array that remembers the Function that made it, so gradients can flow
+/// back through it (DeZero's `Variable`).
+///
+/// A `Variable` is a shared handle: cloning it gives another handle to the
+/// same variable (as assigning a Python name does), not a copy of the data.
+/// The element type `T` is `f32` by default, or `f64`.
+///
+/// ```
+/// use dezero_runtime::Variable;
+/// use ndarray::array;
+/// let x = Variable::new(array![3.0_f64].into_dyn());
+/// let y = &x * &x; // y = x², recorded
+/// y.backward();
+/// assert_eq!(x.grad().unwrap().data()[[0]], 6.0);
+/// ```
+pub struct Variable<T: Scalar = f32>(Rc<VarCell<T>>);
+
+impl<T: Scalar> Clone for Variable<T> {
+    fn clone(&self) -> Self {
+        Variable(Rc::clone(&self.0))
+    }
+}
+
+/// Options of [`Variable::backward_with`] (DeZero's `backward(retain_grad,
+/// create_graph)` keywords).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackwardOptions {
+    /// Keep the gradients of non-leaf variables (by default they are dropped
+    /// once used, as DeZero does).
+    pub retain_grad: bool,
+    /// Record the backward computation itself, so that gradients can be
+    /// differentiated again (higher-order derivatives).
+    pub create_graph: bool,
+}
+
+impl BackwardOptions {
+    /// Sets [`retain_grad`](BackwardOptions::retain_grad).
+    pub fn retain_grad(mut self, on: bool) -> Self {
+        self.retain_grad = on;
+        self
+    }
+    /// Sets [`create_graph`](BackwardOptions::create_graph).
+    pub fn create_graph(mut self, on: bool) -> Self {
+        self.create_graph = on;
+        self
+    }
+}
+
+/// Orders pending Functions so that the highest generation is processed first.
+struct Pending<T: Scalar>(Rc<FuncNode<T>>, usize);
+
+impl<T: Scalar> PartialEq for Pending<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0.generation, self.1) == (other.0.generation, other.1)
+    }
+}
+impl<T: Scalar> Eq for Pending<T> {}
+impl<T: Scalar> PartialOrd for Pending<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T: Scalar> Ord for Pending<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Among equal generations, the one added last is popped first, like
+        // DeZero's stable sort followed by `pop()`.
+        (self.0.generation, self.1).cmp(&(other.0.generation, other.1))
+    }
+}
+
+impl<T: Scalar> Variable<T> {
+    /// Wraps an array (DeZero's `Variable(data)`).
+    pub fn new(data: ArrayD<T>) -> Self {
+        Variable(Rc::new(RefCell::new(VarInner {
+            data: Some(data),
+            grad: None,
+            name: None,
+            creator: None,
+            generation: 0,
+        })))
+    }
+
+    /// Wraps an array and names it (DeZero's `Variable(data, name)`).
+    pub fn with_name(data: ArrayD<T>, name: impl Into<String>) -> Self {
+        let v = Variable::new(data);
+        v.set_name(Some(name.into()));
+        v
+    }
+
+    /// A 0-dimensional variable holding `value`.
+    pub fn scalar(value: T) -> Self {
+        Variable::new(ndarray::arr0(value).into_dyn())
+    }
+
+    pub(crate) fn from_cell(cell: Rc<VarCell<T>>) -> Self {
+        Variable(cell)
+    }
+
+    pub(crate) fn downgrade(&self) -> Weak<VarCell<T>> {
+        Rc::downgrade(&self.0)
+    }
+
+    pub(crate) fn ptr(&self) -> *const VarCell<T> {
+        Rc::as_ptr(&self.0)
+    }
+
+    /// Whether two handles refer to the same variable (Python's `is`).
+    pub fn same(&self, other: &Variable<T>) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Borrows the data.
+    ///
+    /// # Panics
+    /// If the data was freed with [`free_data`](Variable::free_data), or is
+    /// being replaced at the same moment.
+    pub fn data(&self) -> Ref<'_, ArrayD<T>> {
+        self.data_ref()
+    }
+
+    pub(crate) fn data_ref(&self) -> Ref<'_, ArrayD<T>> {
+        Ref::map(self.0.borrow(), |v| {
+            v.data
+                .as_ref()
+                .expect("variable's data was freed (see Variable::free_data)")
+        })
+    }
+
+    /// Borrows the data mutably (for optimizers, which update in place).
+    ///
+    /// # Panics
+    /// If the data was freed, or is borrowed elsewhere.
+    pub fn data_mut(&self) -> RefMut<'_, ArrayD<T>> {
+        RefMut::map(self.0.borrow_mut(), |v| {
+            v.data
+                .as_mut()
+                .expect("variable's data was freed (see Variable::free_data)")
+        })
+    }
+
+    /// Replaces the data (DeZero's `x.data = ...`).
+    pub fn set_data(&self, data: ArrayD<T>) {
+        self.0.borrow_mut().data = Some(data);
+    }
+
+    /// Frees the data while keeping the variable in the graph (the book's
+    /// `t.data = None`); only safe when no backward rule reads it.
+    pub fn free_data(&self) {
+        self.0.borrow_mut().data = None;
+    }
+
+    /// Whether the data is present (false after [`free_data`](Variable::free_data)).
+    pub fn has_data(&self) -> bool {
+        self.0.borrow().data.is_some()
+    }
+
+    /// A copy of the data.
+    pub fn to_array(&self) -> ArrayD<T> {
+        self.data_ref().clone()
+    }
+
+    /// The gradient, if one has been computed (DeZero's `x.grad`).
+    pub fn grad(&self) -> Option<Variable<T>> {
+        self.0.borrow().grad.clone()
+    }
+
+    /// Sets or clears the gradient.
+    pub fn set_grad(&self, grad: Option<Variable<T>>) {
+        self.0.borrow_mut().grad = grad;
+    }
+
+    /// Drops the gradient, so the next backward starts from nothing (DeZero's
+    /// `cleargrad`).
+    pub fn cleargrad(&self) {
+        self.0.borrow_mut().grad = None;
+    }
+
+    /// The name, if any.
+    pub fn name(&self) -> Option<String> {
+        self.0.borrow().name.clone()
+    }
+
+    /// Sets the name (shown in graphs).
+    pub fn set_name(&self, name: Option<String>) {
+        self.0.borrow_mut().name = name;
+    }
+
+    /// The shape of the data.
+    ///
+    /// # Panics
+    /// If the data was freed.
+    pub fn shape(&self) -> Vec<usize> {
+        self.data_ref().shape().to_vec()
+    }
+
+    /// The number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.data_ref().ndim()
+    }
+
+    /// The number of elements.
+    pub fn size(&self) -> usize {
+        self.data_ref().len()
+    }
+
+    /// The length of the first axis (Python's `len(x)`); 0 for a 0-d variable.
+    pub fn len(&self) -> usize {
+        self.data_ref().shape().first().copied().unwrap_or(0)
+    }
+
+    /// Whether [`len`](Variable::len) is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// NumPy's name of the element type.
+    pub fn dtype(&self) -> &'static str {
+        T::DTYPE
+    }
+
+    /// The generation: one more than the creator's, 0 for a leaf.
+    pub fn generation(&self) -> usize {
+        self.0.borrow().generation
+    }
+
+    pub(crate) fn set_creator(&self, f: Rc<FuncNode<T>>) {
+        let mut inner = self.0.borrow_mut();
+        inner.generation = f.generation + 1;
+        inner.creator = Some(f);
+    }
+
+    pub(crate) fn creator_node(&self) -> Option<Rc<FuncNode<T>>> {
+        self.0.borrow().creator.clone()
+    }
+
+    /// The name of the Function that created this variable, if any.
+    pub fn creator_name(&self) -> Option<&'static str> {
+        self.0.borrow().creator.as_ref().map(|f| f.func.name())
+    }
+
+    /// Cuts the link to the creator (DeZero's `unchain`).
+    pub fn unchain(&self) {
+        self.0.borrow_mut().creator = None;
+    }
+
+    /// Cuts every creator link in the graph behind this variable (DeZero's
+    /// `unchain_backward`), freeing it.
+    pub fn unchain_backward(&self) {
+        let Some(first) = self.creator_node() else {
+            return;
+        };
+        let mut funcs = vec![first];
+        while let Some(f) = funcs.pop() {
+            for x in &f.inputs {
+                if let Some(c) = x.creator_node() {
+                    funcs.push(c);
+                    x.unchain();
+                }
+            }
+        }
+    }
+
+    /// Backpropagates from this variable with DeZero's defaults: non-leaf
+    /// gradients dropped, backward not recorded.
+    ///
+    /// If this variable has no gradient yet, it starts from ones. Leaf
+    /// gradients accumulate across calls until [`cleargrad`](Variable::cleargrad).
+    pub fn backward(&self) {
+        self.backward_with(BackwardOptions::default());
+    }
+
+    /// Backpropagates with options (DeZero's `backward(retain_grad, create_graph)`).
+    ///
+    /// ```
+    /// use dezero_runtime::{BackwardOptions, Variable};
+    /// // y = x⁴ − 2x², y'' at x = 2 is 44
+    /// let x = Variable::scalar(2.0_f64);
+    /// let y = &x.powi(4) - &(&x.powi(2) * 2.0);
+    /// y.backward_with(BackwardOptions::default().create_graph(true));
+    /// let gx = x.grad().unwrap();
+    /// assert_eq!(gx.data()[[]], 24.0);
+    /// x.cleargrad();
+    /// gx.backward_with(BackwardOptions::default().create_graph(true));
+    /// assert_eq!(x.grad().unwrap().data()[[]], 44.0);
+    /// ```
+    pub fn backward_with(&self, opts: BackwardOptions) {
+        if self.grad().is_none() {
+            let ones = ArrayD::from_elem(IxDyn(&self.shape()), T::one());
+            self.set_grad(Some(Variable::new(ones)));
+        }
+        let Some(first) = self.creator_node() else {
+            return;
+        };
+        let mut heap = BinaryHeap::new();
+        let mut seen: HashSet<*const FuncNode<T>> = HashSet::new();
+        let mut counter = 0usize;
+        seen.insert(Rc::as_ptr(&first));
+        heap.push(Pending(first, counter));
+
+        while let Some(Pending(f, _)) = heap.pop() {
+            let ys = f.live_outputs();
+            let gys: Vec<Variable<T>> = ys
+                .iter()
+                .map(|y| {
+                    y.grad().unwrap_or_else(|| {
+                        Variable::new(ArrayD::zeros(IxDyn(&y.shape())))
+                    })
+                })
+                .collect();
+            {
+                let _mode = using_backprop(opts.create_graph);
+                let gxs = f.func.backward(&f.inputs, &ys, &gys);
+                for (x, gx) in f.inputs.iter().zip(gxs) {
+                    let Some(gx) = gx else { continue };
+                    let new_grad = match x.grad() {
+                        None => gx,
+                        Some(old) => &old + &gx,
+                    };
+                    x.set_grad(Some(new_grad));
+                    if let Some(c) = x.creator_node() {
+                        if seen.insert(Rc::as_ptr(&c)) {
+                            counter += 1;
+                            heap.push(Pending(c, counter));
+                        }
+                    }
+                }
+            }
+            if !opts.retain_grad {
+                for y in &ys {
+                    y.cleargrad();
+                }
+            }
+        }
+    }
+
+    /// Bytes of array data that the graph ending at this variable keeps
+    /// alive: the data of every variable reachable through creators (this one
+    /// included) and whatever the Functions hold for their backward pass.
+    ///
+    /// This is how the book's memory lesson is observed: a loss written as
+    /// composed ops keeps its unnamed intermediates; one Function keeps none.
+    pub fn retained_bytes(&self) -> usize {
+        let elem = std::mem::size_of::<T>();
+        let mut seen_vars: HashSet<*const VarCell<T>> = HashSet::new();
+        let mut seen_funcs: HashSet<*const FuncNode<T>> = HashSet::new();
+        let mut stack = vec![self.clone()];
+        let mut bytes = 0;
+        while let Some(v) = stack.pop() {
+            if !seen_vars.insert(v.ptr()) {
+                continue;
+            }
+            let inner = v.0.borrow();
+            bytes += inner.data.as_ref().map_or(0, |d| d.len() * elem);
+            if let Some(f) = &inner.creator {
+                if seen_funcs.insert(Rc::as_ptr(f)) {
+                    bytes += f.func.retained_bytes();
+                    stack.extend(f.inputs.iter().cloned());
+                }
+            }
+        }
+        bytes
+    }
+}
+
+impl<T: Scalar> fmt::Display for Variable<T> {
+    /// DeZero's `repr`: `variable([[1. 2.]])`, NumPy's print style.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.0.borrow();
+        match &inner.data {
+            None => write!(f, "variable(None)"),
+            Some(d) => {
+                let body = crate::format::array_str(d).replace('\n', "\n         ");
+                write!(f, "variable({body})")
+            }
+        }
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Variable<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A Variable that a layer owns and an optimizer updates (DeZero's
+/// `Parameter`): the same thing as a Variable, but a distinct type so that
+/// layers can tell their parameters apart from other attributes.
+///
+/// It dereferences to [`Variable`], so every Variable method and function
+/// applies.
+///
+/// ```
+/// use dezero_runtime::{Parameter, Variable};
+/// let w = Parameter::new(ndarray::arr1(&[1.0_f32, 2.0]).into_dyn());
+/// let x = Variable::new(ndarray::arr1(&[3.0_f32, 4.0]).into_dyn());
+/// let y = &*w * &x;
+/// assert_eq!(y.data()[[1]], 8.0);
+/// ```
+pub struct Parameter<T: Scalar = f32>(Variable<T>);
+
+impl<T: Scalar> Clone for Parameter<T> {
+    fn clone(&self) -> Self {
+        Parameter(self.0.clone())
+    }
+}
+
+impl<T: Scalar> Parameter<T> {
+    /// Wraps an array as a parameter.
+    pub fn new(data: ArrayD<T>) -> Self {
+        Parameter(Variable::new(data))
+    }
+
+    /// Wraps an array as a named parameter.
+    pub fn with_name(data: ArrayD<T>, name: impl Into<String>) -> Self {
+        Parameter(Variable::with_name(data, name))
+    }
+
+    /// The parameter as a plain Variable handle (same variable).
+    pub fn as_variable(&self) -> &Variable<T> {
+        &self.0
+    }
+}
+
+impl<T: Scalar> Deref for Parameter<T> {
+    type Target = Variable<T>;
+    fn deref(&self) -> &Variable<T> {
+        &self.0
+    }
+}
+
+impl<T: Scalar> fmt::Display for Parameter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Parameter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
