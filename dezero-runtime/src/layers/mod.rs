@@ -41,7 +41,7 @@ pub trait Layer<T: Scalar = f32> {
 
     /// Calls `f` on every parameter, allocating nothing.
     fn for_each_param(&self, f: &mut dyn FnMut(&Parameter<T>)) {
-        struct Each<'a, T>(&'a mut dyn FnMut(&Parameter<T>));
+        struct Each<'a, T: Scalar>(&'a mut dyn FnMut(&Parameter<T>));
         impl<T: Scalar> ParamVisitor<T> for Each<'_, T> {
             fn param(&mut self, _name: &str, p: &Parameter<T>) {
                 (self.0)(p)
