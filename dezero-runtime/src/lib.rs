@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod format;
 pub mod function;
+pub mod io;
 pub mod functions;
 pub mod kernels;
 pub mod layers;

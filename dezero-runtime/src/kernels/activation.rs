@@ -52,14 +52,15 @@ pub fn sigmoid_backward<T: Scalar>(y: &[T], gy: &[T], gx: &mut [T]) {
 pub fn relu<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "relu: input and output lengths differ");
     for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = if xi > T::zero() { xi } else { T::zero() };
+        // NaN passes through, as NumPy's `maximum(x, 0)` does.
+        *yi = if xi < T::zero() { T::zero() } else { xi };
     }
 }
 
 /// In place: `x = max(x, 0)`.
 pub fn relu_inplace<T: Scalar>(x: &mut [T]) {
     for xi in x.iter_mut() {
-        if !(*xi > T::zero()) {
+        if *xi < T::zero() {
             *xi = T::zero();
         }
     }
