@@ -30,6 +30,23 @@ pub enum Error {
         /// What is wrong, naming the key.
         message: String,
     },
+    /// A weights file does not fit the model, or the model cannot be saved:
+    /// every problem found, each naming its key (see
+    /// [`load_weights`](crate::io::load_weights)).
+    WeightKeys {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Each problem, in the model's key order, then the file's.
+        problems: Vec<crate::io::WeightProblem>,
+    },
+    /// An external program could not be run or failed (the `dot` program of
+    /// [`plot_dot_graph`](crate::graph::plot_dot_graph)).
+    Program {
+        /// The program as it was invoked.
+        program: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -40,6 +57,17 @@ impl fmt::Display for Error {
             }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Weights { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::WeightKeys { path, problems } => {
+                write!(f, "{}: ", path.display())?;
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                Ok(())
+            }
+            Error::Program { program, message } => write!(f, "program `{program}`: {message}"),
         }
     }
 }

@@ -4,21 +4,31 @@
 //! together with the `model!` compiler.
 
 pub mod arith;
+pub mod compiled;
 pub mod config;
+pub mod datasets;
 pub mod error;
 pub mod format;
 pub mod function;
+pub mod graph;
 pub mod io;
 pub mod functions;
 pub mod kernels;
 pub mod layers;
+pub mod models;
+pub mod optimizers;
 pub mod random;
 pub mod scalar;
+pub mod utils;
 pub mod variable;
 
 pub use config::{no_grad, test_mode, using_backprop, Config, ConfigGuard};
 pub use error::{Error, Result};
 pub use function::{apply, apply1, Function};
-pub use layers::{Layer, ParamVisitor};
+pub use layers::{Layer, Linear, ParamVisitor};
+pub use models::{Model, Sequential, MLP};
+pub use optimizers::{
+    AdaDelta, AdaGrad, Adam, ClipGrad, Hook, MomentumSGD, Optimizer, WeightDecay, SGD,
+};
 pub use scalar::Scalar;
 pub use variable::{BackwardOptions, Parameter, Variable};

@@ -2,10 +2,20 @@
 //! (`Sigmoid`) with a lowercase wrapper (`sigmoid`), forward and backward
 //! side by side.
 
+mod activation;
+mod basic;
+mod clip;
+mod loss;
 mod matmul;
+mod minmax;
 mod sum;
 mod tensor;
 
+pub use activation::*;
+pub use basic::{cos, exp, log, sin, tanh, Cos, Exp, Log, Sin, Tanh};
+pub use clip::*;
+pub use loss::*;
 pub use matmul::*;
+pub use minmax::*;
 pub use sum::*;
 pub use tensor::*;

@@ -7,11 +7,15 @@
 //! (`*_new`).
 
 mod activation;
+mod dense;
 mod gemm;
+mod logsumexp;
 mod loss;
 mod reduce;
 
 pub use activation::*;
+pub use dense::*;
 pub use gemm::*;
+pub use logsumexp::*;
 pub use loss::*;
 pub use reduce::*;

@@ -8,6 +8,9 @@
 
 use std::fmt::{self, Write as _};
 
+pub mod linear;
+pub use linear::Linear;
+
 use crate::scalar::Scalar;
 use crate::variable::{Parameter, Variable};
 
