@@ -98,3 +98,31 @@ pub trait Layer<T: Scalar = f32> {
         self.for_each_param(&mut |p| p.cleargrad());
     }
 }
+
+/// Visits a nested layer's parameters under `name` (the attribute name a
+/// Python model would use: `self.l1 = L.Linear(10)` gives `l1`): the one
+/// line a hand-written [`Layer::visit_params`] needs per child.
+///
+/// ```
+/// use dezero_runtime::layers::visit_child;
+/// use dezero_runtime::{functions::sigmoid, Layer, Linear, ParamVisitor, Variable};
+///
+/// struct TwoLayerNet { l1: Linear<f64>, l2: Linear<f64> }
+/// impl Layer<f64> for TwoLayerNet {
+///     fn visit_params(&self, v: &mut dyn ParamVisitor<f64>) {
+///         visit_child(v, "l1", &self.l1);
+///         visit_child(v, "l2", &self.l2);
+///     }
+///     fn forward(&self, x: &Variable<f64>) -> Variable<f64> {
+///         self.l2.forward(&sigmoid(&self.l1.forward(x)))
+///     }
+/// }
+/// let m = TwoLayerNet { l1: Linear::new(10), l2: Linear::new(1) };
+/// let names: Vec<String> = m.named_params().into_iter().map(|(k, _)| k).collect();
+/// assert_eq!(names, ["l1/W", "l1/b", "l2/W", "l2/b"]);
+/// ```
+pub fn visit_child<T: Scalar>(v: &mut dyn ParamVisitor<T>, name: &str, layer: &dyn Layer<T>) {
+    v.enter(format_args!("{name}"));
+    layer.visit_params(v);
+    v.leave();
+}
