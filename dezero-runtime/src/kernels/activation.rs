@@ -19,7 +19,7 @@ pub fn sigmoid<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "sigmoid: input and output lengths differ");
     let half = T::from_f64_lossy(0.5);
     for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = (xi * half).tanh() * half + half;
+        *yi = (xi * half).tanh_k() * half + half;
     }
 }
 
@@ -27,7 +27,7 @@ pub fn sigmoid<T: Scalar>(x: &[T], y: &mut [T]) {
 pub fn sigmoid_inplace<T: Scalar>(x: &mut [T]) {
     let half = T::from_f64_lossy(0.5);
     for xi in x.iter_mut() {
-        *xi = (*xi * half).tanh() * half + half;
+        *xi = (*xi * half).tanh_k() * half + half;
     }
 }
 
@@ -88,14 +88,14 @@ pub fn relu_backward<T: Scalar>(x: &[T], gy: &[T], gx: &mut [T]) {
 pub fn tanh<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "tanh: input and output lengths differ");
     for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = xi.tanh();
+        *yi = xi.tanh_k();
     }
 }
 
 /// In place: `x = tanh(x)`.
 pub fn tanh_inplace<T: Scalar>(x: &mut [T]) {
     for xi in x.iter_mut() {
-        *xi = xi.tanh();
+        *xi = xi.tanh_k();
     }
 }
 

@@ -40,6 +40,26 @@ pub fn sum_to<T: Scalar>(x: ArrayViewD<'_, T>, shape: &[usize]) -> ArrayD<T> {
     if x.shape() == shape {
         return x.to_owned();
     }
+    // Fast path: only leading axes are summed (a bias gradient `[N, M] ->
+    // [M]` or `[1, M]`), over contiguous data: accumulate rows of the flat
+    // buffer instead of reducing axis by axis.
+    let summed = (0..ndim).take_while(|&i| i < lead || shape[i - lead] == 1).count();
+    let rest_matches = (summed..ndim).all(|i| x.shape()[i] == shape[i - lead]);
+    if rest_matches {
+        if let Some(flat) = x.as_slice() {
+            let inner: usize = x.shape()[summed..].iter().product();
+            let mut out = vec![T::zero(); inner];
+            if inner > 0 {
+                for row in flat.chunks_exact(inner) {
+                    for (o, &v) in out.iter_mut().zip(row) {
+                        *o += v;
+                    }
+                }
+            }
+            return ArrayD::from_shape_vec(IxDyn(shape), out)
+                .expect("sum_to: the summed shape equals the target");
+        }
+    }
     let mut y = x.to_owned();
     for _ in 0..lead {
         y = y.sum_axis(Axis(0));
