@@ -86,21 +86,33 @@ fn step42_matches_dezero_data_grads_and_history() {
     assert_close_rel("W_final", &arr0(r.w_hist[99]).into_dyn(), &arr0(wf.iter().copied().next().expect("W")).into_dyn(), RTOL);
 }
 
-/// Splits a printed line into its non-number text and its numbers.
+/// Splits a printed line into its non-number text (numbers replaced by `#`)
+/// and its numbers.
 fn split_numbers(line: &str) -> (String, Vec<f64>) {
+    let chars: Vec<char> = line.chars().collect();
     let mut text = String::new();
     let mut nums = vec![];
-    let mut cur = String::new();
-    for c in line.chars() {
-        if c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == '+' {
-            cur.push(c);
-        } else {
-            if !cur.is_empty() {
-                nums.push(cur.parse().unwrap_or_else(|_| panic!("bad number {cur} in {line}")));
-                cur.clear();
-                text.push('#');
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit()
+            || (chars[i] == '-' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()));
+        if starts_number {
+            let start = i;
+            i += 1;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || chars[i] == '.'
+                    || chars[i] == 'e'
+                    || ((chars[i] == '-' || chars[i] == '+') && chars[i - 1] == 'e'))
+            {
+                i += 1;
             }
-            text.push(c);
+            let s: String = chars[start..i].iter().collect();
+            nums.push(s.parse().unwrap_or_else(|_| panic!("bad number {s} in {line}")));
+            text.push('#');
+        } else {
+            text.push(chars[i]);
+            i += 1;
         }
     }
     (text, nums)
@@ -176,5 +188,59 @@ fn step43_matches_dezero_whole_run() {
     assert_close_rel("loss_history", &got, &lh, RTOL);
     for (p, key) in params.iter().zip(["W1_final", "b1_final", "W2_final", "b2_final"]) {
         assert_close_rel(key, &p.to_array(), &f64_array(&mut f, key), RTOL);
+    }
+}
+
+/// What the book's steps 44-46 print at iterations 0, 1000, …, 9000 (the
+/// original mixes float32 weights with float64 data; the port runs in f32).
+const STEP45_PRINTED: [f64; 10] = [
+    0.8165178492839196,
+    0.24990280802148895,
+    0.24609876581126014,
+    0.2372159081431807,
+    0.20793216413350174,
+    0.12311905720649353,
+    0.07888166506355149,
+    0.07655073683421637,
+    0.07637803086238226,
+    0.07618764131185568,
+];
+
+/// Rounds to three significant digits.
+fn sig3(v: f64) -> f64 {
+    let e = v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(2 - e);
+    (v * scale).round() / scale
+}
+
+#[test]
+fn step46_mlp_with_sgd_prints_the_books_losses() {
+    use dezero::optimizers::{Optimizer, SGD};
+    use dezero::{Layer, MLP};
+    random::seed(0);
+    let x = random::rand(&[100, 1]);
+    let y = x.mapv(|v| (2.0 * std::f64::consts::PI * v).sin()) + random::rand(&[100, 1]);
+    let x = Variable::new(x.mapv(|v| v as f32));
+    let y = Variable::new(y.mapv(|v| v as f32));
+    let model = MLP::new(&[10, 1]);
+    let mut opt = SGD::new(0.2);
+    opt.setup(&model);
+    let mut printed = vec![];
+    for i in 0..10_000 {
+        let loss = mean_squared_error(&y, &model.forward(&x));
+        model.cleargrads();
+        loss.backward();
+        opt.update();
+        if i % 1000 == 0 {
+            printed.push(f64::from(loss.data()[[]]));
+        }
+    }
+    for (i, (got, want)) in printed.iter().zip(STEP45_PRINTED).enumerate() {
+        assert_eq!(
+            sig3(*got),
+            sig3(want),
+            "iteration {}: got {got}, DeZero printed {want}",
+            i * 1000
+        );
     }
 }
