@@ -3,7 +3,7 @@
 //! [`DataLoader`].
 //!
 //! Everything random here draws from the thread's NumPy-compatible global
-//! stream ([`random`](crate::random)), in the order DeZero draws from
+//! stream ([`random`]), in the order DeZero draws from
 //! `np.random`, so a script that seeds, builds data sets, loaders and lazy
 //! layers in the book's order sees the book's numbers.
 
@@ -330,7 +330,10 @@ mod tests {
 
     #[test]
     fn stack_rows_keeps_order() {
-        let rows = vec![Array1::from(vec![1.0_f64, 2.0]), Array1::from(vec![3.0, 4.0])];
+        let rows = vec![
+            Array1::from(vec![1.0_f64, 2.0]),
+            Array1::from(vec![3.0, 4.0]),
+        ];
         assert_eq!(stack_rows(&rows), ndarray::array![[1.0, 2.0], [3.0, 4.0]]);
         assert_eq!(stack_rows::<f64>(&[]).shape(), [0, 0]);
     }

@@ -72,12 +72,17 @@ impl NpzFile {
     /// [`Error::Weights`] naming the key if it is missing, damaged, or of
     /// another element type.
     pub fn array<T: ReadableElement>(&mut self, name: &str) -> Result<ArrayD<T>> {
+        self.read_raw(name).map_err(|e| Error::Weights {
+            path: self.path.clone(),
+            message: format!("key `{name}`: {e}"),
+        })
+    }
+
+    /// Reads `name` as `T`, keeping ndarray-npy's error so that a wrong
+    /// element type can be told apart from a damaged entry.
+    fn read_raw<T: ReadableElement>(&mut self, name: &str) -> Result<ArrayD<T>, ReadNpzError> {
         self.reader
             .by_name::<ndarray::OwnedRepr<T>, ndarray::IxDyn>(name)
-            .map_err(|e| Error::Weights {
-                path: self.path.clone(),
-                message: format!("key `{name}`: {e}"),
-            })
     }
 
     /// The path the archive was opened from.
@@ -85,19 +90,6 @@ impl NpzFile {
         &self.path
     }
 }
-
-impl NpzFile {
-    /// Reads `name` as `T`, keeping ndarray-npy's error so that a wrong
-    /// element type can be told apart from a damaged entry.
-    fn read_raw<T: ReadableElement>(&mut self, name: &str) -> Result<ArrayD<T>, ReadNpzError> {
-        self.reader
-            .by_name::<ndarray::OwnedRepr<T>, ndarray::IxDyn>(name)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Weight files: DeZero's `Layer.save_weights` / `Layer.load_weights`.
-// ---------------------------------------------------------------------------
 
 /// One way a weights file and a model disagree, naming the key (carried by
 /// [`Error::WeightKeys`]).
@@ -188,7 +180,10 @@ impl fmt::Display for WeightProblem {
                 write!(f, "missing key `{key}` (expected shape {expected})")
             }
             WeightProblem::Unexpected { key } => {
-                write!(f, "unexpected key `{key}` (the model has no such parameter)")
+                write!(
+                    f,
+                    "unexpected key `{key}` (the model has no such parameter)"
+                )
             }
             WeightProblem::Shape { key, expected, got } => {
                 write!(f, "key `{key}`: expected shape {expected}, got {got:?}")
