@@ -8,15 +8,21 @@ use std::collections::BTreeSet;
 
 use dezero::functions::*;
 use dezero::{BackwardOptions, Variable};
-use ndarray::{arr1, arr2, ArrayD, IxDyn};
+use ndarray::{arr1, arr2, ArrayD, Dimension, IxDyn};
 use serde_json::Value;
 
 /// All cases, by name.
 fn cases() -> serde_json::Map<String, Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dezero_cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/dezero_cases.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let json: Value = serde_json::from_str(&text).expect("the fixture is valid JSON");
-    json["cases"].as_object().expect("`cases` is an object").clone()
+    json["cases"]
+        .as_object()
+        .expect("`cases` is an object")
+        .clone()
 }
 
 fn case(name: &str) -> Value {
@@ -61,7 +67,8 @@ fn assert_matches(what: &str, got: &ArrayD<f64>, want: &ArrayD<f64>) {
     for ((i, &g), &w) in got.indexed_iter().zip(want) {
         assert!(
             g == w || (g - w).abs() <= 1e-12 * w.abs(),
-            "{what} at {i:?}: got {g:e}, DeZero {w:e}"
+            "{what} at {:?}: got {g:e}, DeZero {w:e}",
+            i.slice()
         );
     }
 }
@@ -91,7 +98,10 @@ fn every_case_but_the_optimizers_is_covered_here() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert_eq!(names, covered, "a case was added to or removed from the fixtures");
+    assert_eq!(
+        names, covered,
+        "a case was added to or removed from the fixtures"
+    );
 }
 
 #[test]
@@ -130,7 +140,11 @@ fn case_03_double_backprop_poly() {
     assert_scalar("dy", &gx, number(&c, "dy"));
     x.cleargrad();
     gx.backward_with(BackwardOptions::default().create_graph(true));
-    assert_scalar("d2y", &x.grad().expect("second derivative"), number(&c, "d2y"));
+    assert_scalar(
+        "d2y",
+        &x.grad().expect("second derivative"),
+        number(&c, "d2y"),
+    );
 }
 
 #[test]
@@ -175,7 +189,11 @@ fn case_08_sum_sumto_broadcast() {
         .expect("24 elements");
     let x = Variable::new(arange);
 
-    assert_matches("sum_axis1", &sum_axis(&x, &[1], false).to_array(), &array(&c, "sum_axis1"));
+    assert_matches(
+        "sum_axis1",
+        &sum_axis(&x, &[1], false).to_array(),
+        &array(&c, "sum_axis1"),
+    );
     assert_matches(
         "sum_axis_0_2",
         &sum_axis(&x, &[0, 2], false).to_array(),
@@ -202,14 +220,26 @@ fn case_08_sum_sumto_broadcast() {
     // parts; its values are those of [[1, 2, 3], [4, 5, 6]].
     let m = arr2(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).into_dyn();
     let v = Variable::new(m.clone());
-    assert_matches("sum_to_1x3", &sum_to(&v, &[1, 3]).to_array(), &array(&c, "sum_to_1x3"));
-    assert_matches("sum_to_3", &sum_to(&v, &[3]).to_array(), &array(&c, "sum_to_3"));
+    assert_matches(
+        "sum_to_1x3",
+        &sum_to(&v, &[1, 3]).to_array(),
+        &array(&c, "sum_to_1x3"),
+    );
+    assert_matches(
+        "sum_to_3",
+        &sum_to(&v, &[3]).to_array(),
+        &array(&c, "sum_to_3"),
+    );
     // broadcast_to a (1, 3) up to (2, 3), with that matrix as upstream gradient.
     let b = Variable::new(arr2(&[[0.5, -1.0, 2.0]]).into_dyn());
     let y = broadcast_to(&b, &[2, 3]);
     y.set_grad(Some(Variable::new(m)));
     y.backward();
-    assert_matches("broadcast_to_grad", &grad(&b), &array(&c, "broadcast_to_grad"));
+    assert_matches(
+        "broadcast_to_grad",
+        &grad(&b),
+        &array(&c, "broadcast_to_grad"),
+    );
 }
 
 #[test]

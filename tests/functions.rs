@@ -8,9 +8,11 @@
 //! that is transposed or permuted within a broadcast row).
 
 use dezero::functions::*;
-use dezero::utils::{gradient_check, gradient_check_multi, numerical_grad, GradientMismatch};
-use dezero::{apply1, BackwardOptions, Function, Variable};
-use ndarray::{arr0, arr1, arr2, ArrayD, IxDyn};
+use dezero::utils::{
+    array_allclose, gradient_check, gradient_check_multi, numerical_grad, GradientMismatch,
+};
+use dezero::{apply1, BackwardOptions, Function, Scalar, Variable};
+use ndarray::{arr0, arr1, arr2, ArrayD, Dimension, IxDyn};
 
 /// A deterministic array with entries uniform in `[lo, hi)` (splitmix64).
 fn uniform(shape: &[usize], seed: u64, lo: f64, hi: f64) -> ArrayD<f64> {
@@ -56,7 +58,8 @@ fn assert_close(what: &str, got: &ArrayD<f64>, want: &ArrayD<f64>, tol: f64) {
     for ((i, &g), &w) in got.indexed_iter().zip(want) {
         assert!(
             g == w || (g - w).abs() <= tol * w.abs(),
-            "{what} at {i:?}: got {g:e}, want {w:e}"
+            "{what} at {:?}: got {g:e}, want {w:e}",
+            i.slice()
         );
     }
 }
@@ -115,7 +118,7 @@ fn gradient_check_rejects_an_input_without_gradient() {
     // x1 is not used, so it gets no gradient; its numerical one is 0.
     let err = gradient_check_multi(|xs| sin(&xs[0]), &[x0, x1]).unwrap_err();
     assert_eq!(
-        err,
+        *err,
         GradientMismatch {
             input: 1,
             numerical: ArrayD::zeros(IxDyn(&[3])),
@@ -228,8 +231,9 @@ fn add_panics_naming_both_shapes() {
 
 #[test]
 fn basic_math_values_and_gradients_match_closed_forms() {
+    type Op = fn(&Variable<f64>) -> Variable<f64>;
     type F = fn(f64) -> f64;
-    let cases: &[(&str, fn(&Variable<f64>) -> Variable<f64>, F, F)] = &[
+    let cases: &[(&str, Op, F, F)] = &[
         ("exp", exp, f64::exp, f64::exp),
         ("log", log, f64::ln, |x| 1.0 / x),
         ("sin", sin, f64::sin, f64::cos),
@@ -380,9 +384,9 @@ fn both_paths(xs: &[ArrayD<f64>], f: impl Fn(&[Variable<f64>]) -> Variable<f64>)
 fn kernel_backward_and_recorded_backward_agree_bitwise() {
     let x = rand(&[5, 4], 110).mapv(|v| 4.0 * v);
     let t = rand(&[5, 4], 111);
-    both_paths(&[x.clone()], |v| weighted(&sigmoid(&v[0])));
-    both_paths(&[x.clone()], |v| weighted(&tanh(&v[0])));
-    both_paths(&[x.clone()], |v| weighted(&relu(&v[0])));
+    both_paths(std::slice::from_ref(&x), |v| weighted(&sigmoid(&v[0])));
+    both_paths(std::slice::from_ref(&x), |v| weighted(&tanh(&v[0])));
+    both_paths(std::slice::from_ref(&x), |v| weighted(&relu(&v[0])));
     both_paths(&[x.clone(), t], |v| mean_squared_error(&v[0], &v[1]));
     both_paths(&[x], |v| softmax_cross_entropy(&v[0], &[3, 0, 1, 1, 2]));
 }
@@ -722,4 +726,60 @@ fn linear_equals_matmul_plus_bias() {
         .dot(&w.into_dimensionality::<ndarray::Ix2>().unwrap())
         + &b.into_dimensionality::<ndarray::Ix1>().unwrap();
     assert_close("linear", &y.to_array(), &want.into_dyn(), 1e-15);
+}
+
+// ---------------------------------------------------------------------------
+// f32.
+
+/// Op `k` of those checked in f32, weighted by `w` and summed.
+fn op_for_f32<T: Scalar>(k: usize, x: &Variable<T>, w: &Variable<T>) -> Option<Variable<T>> {
+    let weigh = |y: Variable<T>| sum(&(&y * w));
+    Some(match k {
+        0 => weigh(exp(x)),
+        1 => weigh(log(&(&(x * x) + T::one()))),
+        2 => weigh(sin(x)),
+        3 => weigh(cos(x)),
+        4 => weigh(tanh(x)),
+        5 => weigh(sigmoid(x)),
+        6 => weigh(sigmoid_simple(x)),
+        7 => weigh(relu(x)),
+        8 => weigh(softmax(x)),
+        9 => weigh(log_softmax(x)),
+        10 => weigh(clip(x, T::from_f64_lossy(-0.5), T::from_f64_lossy(0.5))),
+        11 => weigh(max_axis(x, &[1], true)),
+        12 => mean_squared_error(x, w),
+        13 => softmax_cross_entropy(x, &[2, 0, 1, 1]),
+        _ => return None,
+    })
+}
+
+#[test]
+fn f32_agrees_with_f64_to_single_precision() {
+    let x64 = rand(&[4, 3], 240).mapv(|v| 3.0 * v);
+    let w64 = uniform(&[4, 3], 241, 0.5, 2.0);
+    let x32 = x64.mapv(|v| v as f32);
+    let w32 = w64.mapv(|v| v as f32);
+    for k in 0.. {
+        let (v64, v32) = (Variable::new(x64.clone()), Variable::new(x32.clone()));
+        let Some(y64) = op_for_f32(k, &v64, &Variable::new(w64.clone())) else {
+            break;
+        };
+        let y32 = op_for_f32(k, &v32, &Variable::new(w32.clone())).expect("same ops");
+        y64.backward();
+        y32.backward();
+        let widen = |a: ArrayD<f32>| a.mapv(f64::from);
+        assert!(
+            array_allclose(&widen(y32.to_array()), &y64.to_array(), 1e-5, 1e-6),
+            "op {k}: {y32} vs {y64}"
+        );
+        let (g32, g64) = (widen(grad32(&v32)), grad(&v64));
+        assert!(
+            array_allclose(&g32, &g64, 1e-5, 1e-6),
+            "op {k} grad: {g32} vs {g64}"
+        );
+    }
+}
+
+fn grad32(x: &Variable<f32>) -> ArrayD<f32> {
+    x.grad().expect("a gradient was computed").to_array()
 }

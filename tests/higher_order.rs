@@ -5,7 +5,7 @@
 use dezero::functions::*;
 use dezero::utils::gradient_check;
 use dezero::{BackwardOptions, Variable};
-use ndarray::{Array1, ArrayD, IxDyn};
+use ndarray::{Array1, ArrayD, Dimension, IxDyn};
 
 fn create_graph() -> BackwardOptions {
     BackwardOptions::default().create_graph(true)
@@ -35,7 +35,8 @@ fn assert_close(what: &str, got: &ArrayD<f64>, want: &ArrayD<f64>, tol: f64) {
     for ((i, &g), &w) in got.indexed_iter().zip(want) {
         assert!(
             (g - w).abs() <= tol * w.abs().max(1.0),
-            "{what} at {i:?}: got {g:e}, want {w:e}"
+            "{what} at {:?}: got {g:e}, want {w:e}",
+            i.slice()
         );
     }
 }
@@ -93,7 +94,12 @@ fn second_derivatives_of_tanh_and_sigmoid() {
     let t = x.mapv(f64::tanh);
     let tanh_d = derivatives(&x, 2, tanh);
     assert_close("tanh'", &tanh_d[0], &t.mapv(|t| 1.0 - t * t), 1e-15);
-    assert_close("tanh''", &tanh_d[1], &t.mapv(|t| -2.0 * t * (1.0 - t * t)), 1e-14);
+    assert_close(
+        "tanh''",
+        &tanh_d[1],
+        &t.mapv(|t| -2.0 * t * (1.0 - t * t)),
+        1e-14,
+    );
 
     let s = x.mapv(|v| 1.0 / (1.0 + (-v).exp()));
     let want2 = s.mapv(|s| s * (1.0 - s) * (1.0 - 2.0 * s));
@@ -101,7 +107,12 @@ fn second_derivatives_of_tanh_and_sigmoid() {
         ("sigmoid", derivatives(&x, 2, sigmoid)),
         ("sigmoid_simple", derivatives(&x, 2, sigmoid_simple)),
     ] {
-        assert_close(&format!("{name}'"), &ds[0], &s.mapv(|s| s * (1.0 - s)), 1e-14);
+        assert_close(
+            &format!("{name}'"),
+            &ds[0],
+            &s.mapv(|s| s * (1.0 - s)),
+            1e-14,
+        );
         assert_close(&format!("{name}''"), &ds[1], &want2, 1e-13);
     }
 }
@@ -121,17 +132,38 @@ fn gradients_are_recorded_only_with_create_graph() {
 fn mean_squared_error_can_be_differentiated_twice() {
     // d/dx0 Σ(x0 − x1)²/N = 2(x0 − x1)/N; its gradient against the weights
     // w of Σ gx0·w is 2w/N.
-    let x0 = Variable::new(linspace(-1.0, 2.0, 4).into_shape_with_order(IxDyn(&[4, 1])).expect("4"));
+    let x0 = Variable::new(
+        linspace(-1.0, 2.0, 4)
+            .into_shape_with_order(IxDyn(&[4, 1]))
+            .expect("4"),
+    );
     let x1 = Variable::new(ArrayD::from_elem(IxDyn(&[4, 1]), 0.25));
     mean_squared_error(&x0, &x1).backward_with(create_graph());
     let gx0 = x0.grad().expect("gx0");
-    assert_close("gx0", &gx0.to_array(), &x0.to_array().mapv(|v| (v - 0.25) / 2.0), 1e-15);
+    assert_close(
+        "gx0",
+        &gx0.to_array(),
+        &x0.to_array().mapv(|v| (v - 0.25) / 2.0),
+        1e-15,
+    );
     x0.cleargrad();
     x1.cleargrad();
-    let w = linspace(1.0, 4.0, 4).into_shape_with_order(IxDyn(&[4, 1])).expect("4");
+    let w = linspace(1.0, 4.0, 4)
+        .into_shape_with_order(IxDyn(&[4, 1]))
+        .expect("4");
     sum(&(&gx0 * &Variable::new(w.clone()))).backward();
-    assert_close("d gx0·w / dx0", &x0.grad().expect("second").to_array(), &(&w / 2.0), 1e-15);
-    assert_close("d gx0·w / dx1", &x1.grad().expect("second").to_array(), &(&w / -2.0), 1e-15);
+    assert_close(
+        "d gx0·w / dx0",
+        &x0.grad().expect("second").to_array(),
+        &(&w / 2.0),
+        1e-15,
+    );
+    assert_close(
+        "d gx0·w / dx1",
+        &x1.grad().expect("second").to_array(),
+        &(&w / -2.0),
+        1e-15,
+    );
 }
 
 /// Gradient check of `x ↦ ∂/∂x Σ op(x)²·w` (its value weighted again), so
@@ -139,10 +171,10 @@ fn mean_squared_error_can_be_differentiated_twice() {
 /// Squaring makes the first derivative depend on `x` even for linear ops.
 fn check_second(what: &str, x: ArrayD<f64>, op: impl Fn(&Variable<f64>) -> Variable<f64>) {
     let weigh = |y: &Variable<f64>, seed: f64| {
-        let n = y.size() as f64;
-        let w = ArrayD::from_shape_fn(IxDyn(&y.shape()), |i| {
-            0.5 + ((i.as_array_view().sum() as f64 + seed) * 0.37 % n.max(1.0)) / n.max(1.0)
-        });
+        let w: Vec<f64> = (0..y.size())
+            .map(|k| 0.5 + ((k as f64 + seed) * 0.618).fract())
+            .collect();
+        let w = ArrayD::from_shape_vec(IxDyn(&y.shape()), w).expect("size matches");
         sum(&(y * &Variable::new(w)))
     };
     gradient_check(
@@ -166,7 +198,9 @@ fn every_function_can_be_differentiated_twice() {
     });
     let pos = x.mapv(|v| v.abs() + 0.3);
     let t = Variable::new(x.mapv(|v| 0.5 - v));
-    let w = Variable::new(ArrayD::from_shape_fn(IxDyn(&[4, 2]), |i| 0.3 * i[0] as f64 - 0.2 * i[1] as f64 + 0.1));
+    let w = Variable::new(ArrayD::from_shape_fn(IxDyn(&[4, 2]), |i| {
+        0.3 * i[0] as f64 - 0.2 * i[1] as f64 + 0.1
+    }));
     let b = Variable::new(ndarray::arr1(&[0.2, -0.4]).into_dyn());
     check_second("exp", x.clone(), exp);
     check_second("log", pos.clone(), log);
@@ -182,9 +216,15 @@ fn every_function_can_be_differentiated_twice() {
     check_second("clip", x.clone(), |v| clip(v, -0.3, 0.6));
     check_second("max", x.clone(), |v| max_axis(v, &[1], false));
     check_second("min", x.clone(), |v| min_axis(v, &[0], true));
-    check_second("mean_squared_error", x.clone(), |v| mean_squared_error(v, &t));
-    check_second("mean_squared_error_simple", x.clone(), |v| mean_squared_error_simple(v, &t));
-    check_second("softmax_cross_entropy", x.clone(), |v| softmax_cross_entropy(v, &[1, 3, 0]));
+    check_second("mean_squared_error", x.clone(), |v| {
+        mean_squared_error(v, &t)
+    });
+    check_second("mean_squared_error_simple", x.clone(), |v| {
+        mean_squared_error_simple(v, &t)
+    });
+    check_second("softmax_cross_entropy", x.clone(), |v| {
+        softmax_cross_entropy(v, &[1, 3, 0])
+    });
     check_second("softmax_cross_entropy_simple", x.clone(), |v| {
         softmax_cross_entropy_simple(v, &[1, 3, 0])
     });
@@ -194,7 +234,9 @@ fn every_function_can_be_differentiated_twice() {
     check_second("linear", x.clone(), |v| linear(v, &w, Some(&b)));
     check_second("sum_axis", x.clone(), |v| sum_axis(v, &[1], true));
     check_second("sum_to", x.clone(), |v| sum_to(v, &[1, 4]));
-    check_second("broadcast_to", x.clone(), |v| broadcast_to(&sum_axis(v, &[0], true), &[2, 3, 4]));
+    check_second("broadcast_to", x.clone(), |v| {
+        broadcast_to(&sum_axis(v, &[0], true), &[2, 3, 4])
+    });
     check_second("reshape", x.clone(), |v| reshape(v, &[2, 6]));
     check_second("transpose", x.clone(), transpose);
     check_second("get_item", x, |v| get_item(v, &[2, 2, 0]));

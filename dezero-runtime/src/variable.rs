@@ -328,9 +328,8 @@ impl<T: Scalar> Variable<T> {
             let gys: Vec<Variable<T>> = ys
                 .iter()
                 .map(|y| {
-                    y.grad().unwrap_or_else(|| {
-                        Variable::new(ArrayD::zeros(IxDyn(&y.shape())))
-                    })
+                    y.grad()
+                        .unwrap_or_else(|| Variable::new(ArrayD::zeros(IxDyn(&y.shape()))))
                 })
                 .collect();
             {

@@ -153,7 +153,10 @@ impl<T: Scalar> Function<T> for SoftmaxCrossEntropy {
     }
     fn forward(&mut self, xs: &[&ArrayD<T>]) -> Vec<ArrayD<T>> {
         check_targets("softmax_cross_entropy", xs[0].shape(), &self.t);
-        let x = xs[0].view().into_dimensionality::<Ix2>().expect("checked 2-d");
+        let x = xs[0]
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("checked 2-d");
         let mut p = Array2::zeros(x.raw_dim());
         let y = kernels::softmax_cross_entropy(x, &self.t, p.view_mut());
         vec![arr0(y).into_dyn()]
@@ -168,7 +171,10 @@ impl<T: Scalar> Function<T> for SoftmaxCrossEntropy {
         if !recording() {
             let gy = scalar_of("softmax_cross_entropy", gy);
             let xd = x.data();
-            let x2 = xd.view().into_dimensionality::<Ix2>().expect("checked 2-d in forward");
+            let x2 = xd
+                .view()
+                .into_dimensionality::<Ix2>()
+                .expect("checked 2-d in forward");
             let mut p = Array2::zeros(x2.raw_dim());
             kernels::softmax_rows(x2, p.view_mut());
             let mut gx = Array2::zeros(x2.raw_dim());
@@ -236,7 +242,11 @@ pub fn softmax_cross_entropy_simple<T: Scalar>(x: &Variable<T>, t: &[usize]) -> 
     let p = softmax(x);
     let p = clip(&p, T::from_f64_lossy(1e-15), T::one());
     let log_p = log(&p);
-    let picks: Vec<usize> = t.iter().enumerate().map(|(i, &ti)| i * classes + ti).collect();
+    let picks: Vec<usize> = t
+        .iter()
+        .enumerate()
+        .map(|(i, &ti)| i * classes + ti)
+        .collect();
     let tlog_p = get_item(&log_p.reshape(&[n * classes]), &picks);
     let minus_one = -T::one();
     &(&sum(&tlog_p) * minus_one) / rows_as::<T>(&shape)
@@ -261,7 +271,10 @@ pub fn softmax_cross_entropy_simple<T: Scalar>(x: &Variable<T>, t: &[usize]) -> 
 pub fn accuracy<T: Scalar>(y: &Variable<T>, t: &[usize]) -> T {
     let d = y.data();
     let y2 = d.view().into_dimensionality::<Ix2>().unwrap_or_else(|_| {
-        panic!("accuracy: y must be 2-dimensional, got shape {:?}", d.shape())
+        panic!(
+            "accuracy: y must be 2-dimensional, got shape {:?}",
+            d.shape()
+        )
     });
     assert_eq!(
         y2.nrows(),

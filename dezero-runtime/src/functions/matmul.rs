@@ -10,7 +10,10 @@ use crate::variable::Variable;
 
 fn as_matrix<'a, T: Scalar>(op: &str, what: &str, a: &'a ArrayD<T>) -> ndarray::ArrayView2<'a, T> {
     a.view().into_dimensionality::<Ix2>().unwrap_or_else(|_| {
-        panic!("{op}: {what} must be 2-dimensional, got shape {:?}", a.shape())
+        panic!(
+            "{op}: {what} must be 2-dimensional, got shape {:?}",
+            a.shape()
+        )
     })
 }
 
@@ -28,9 +31,19 @@ fn product<T: Scalar>(op: &str, x: &ArrayD<T>, w: &ArrayD<T>, b: Option<&ArrayD<
     );
     let mut y = Array2::zeros((x2.nrows(), w2.ncols()));
     let b1 = b.map(|b| {
-        b.view().into_dimensionality::<Ix1>().unwrap_or_else(|_| {
-            panic!("{op}: b must be 1-dimensional, got shape {:?}", b.shape())
-        })
+        let b1 = b
+            .view()
+            .into_dimensionality::<Ix1>()
+            .unwrap_or_else(|_| panic!("{op}: b must be 1-dimensional, got shape {:?}", b.shape()));
+        assert_eq!(
+            b1.len(),
+            w2.ncols(),
+            "{op}: b of shape {:?} does not match W of shape {:?} ({} columns)",
+            b.shape(),
+            w.shape(),
+            w2.ncols()
+        );
+        b1
     });
     kernels::affine(x2, w2, b1, y.view_mut());
     y.into_dyn()

@@ -42,7 +42,11 @@ impl Extreme {
         let nonempty = "reduced lanes are non-empty (checked by the wrapper)";
         match axis {
             None => {
-                let m = x.iter().copied().reduce(|a, b| self.pick(a, b)).expect(nonempty);
+                let m = x
+                    .iter()
+                    .copied()
+                    .reduce(|a, b| self.pick(a, b))
+                    .expect(nonempty);
                 if keepdims {
                     ArrayD::from_elem(IxDyn(&vec![1; x.ndim()]), m)
                 } else {
@@ -55,7 +59,10 @@ impl Extreme {
                 let mut y = x.clone();
                 for &a in sorted.iter().rev() {
                     y = y.map_axis(Axis(a), |lane| {
-                        lane.iter().copied().reduce(|p, q| self.pick(p, q)).expect(nonempty)
+                        lane.iter()
+                            .copied()
+                            .reduce(|p, q| self.pick(p, q))
+                            .expect(nonempty)
                     });
                     if keepdims {
                         y = y.insert_axis(Axis(a));
@@ -96,7 +103,9 @@ fn extreme_backward<T: Scalar>(
         let yb = yd
             .to_shape(IxDyn(&shape))
             .expect("the result has the reduced shape's elements");
-        let yb = yb.broadcast(xd.raw_dim()).expect("the reduced shape broadcasts to x");
+        let yb = yb
+            .broadcast(xd.raw_dim())
+            .expect("the reduced shape broadcasts to x");
         Zip::from(&*xd)
             .and(&yb)
             .map_collect(|&a, &b| if a == b { T::one() } else { T::zero() })
@@ -124,7 +133,12 @@ impl<T: Scalar> Function<T> for Max {
         ys: &[Variable<T>],
         gys: &[Variable<T>],
     ) -> Vec<Option<Variable<T>>> {
-        vec![Some(extreme_backward(self.axis.as_deref(), &xs[0], &ys[0], &gys[0]))]
+        vec![Some(extreme_backward(
+            self.axis.as_deref(),
+            &xs[0],
+            &ys[0],
+            &gys[0],
+        ))]
     }
 }
 
@@ -147,7 +161,12 @@ impl<T: Scalar> Function<T> for Min {
         ys: &[Variable<T>],
         gys: &[Variable<T>],
     ) -> Vec<Option<Variable<T>>> {
-        vec![Some(extreme_backward(self.axis.as_deref(), &xs[0], &ys[0], &gys[0]))]
+        vec![Some(extreme_backward(
+            self.axis.as_deref(),
+            &xs[0],
+            &ys[0],
+            &gys[0],
+        ))]
     }
 }
 
@@ -160,7 +179,10 @@ fn check(which: Extreme, shape: &[usize], axis: Option<&[usize]>) {
                 a < shape.len(),
                 "{op}: axis {a} is out of bounds for an array of shape {shape:?}"
             );
-            assert!(!axes[..i].contains(&a), "{op}: duplicate axis {a} in {axes:?}");
+            assert!(
+                !axes[..i].contains(&a),
+                "{op}: duplicate axis {a} in {axes:?}"
+            );
         }
     }
     let empty = match axis {

@@ -73,7 +73,10 @@ impl<T: Scalar> Function<T> for Sum {
 
 fn check_axes(op: &str, axes: &[usize], ndim: usize) {
     for &a in axes {
-        assert!(a < ndim, "{op}: axis {a} is out of bounds for an array of dimension {ndim}");
+        assert!(
+            a < ndim,
+            "{op}: axis {a} is out of bounds for an array of dimension {ndim}"
+        );
     }
 }
 

@@ -46,7 +46,7 @@ impl<T: Scalar> Function<T> for Reshape {
 ///
 /// ```
 /// use dezero_runtime::{functions::reshape, Variable};
-/// let x = Variable::new(ndarray::Array::zeros(vec![2, 3]));
+/// let x = Variable::new(ndarray::Array::<f32, _>::zeros(vec![2, 3]));
 /// let y = reshape(&x, &[6]);
 /// assert_eq!(y.shape(), vec![6]);
 /// ```

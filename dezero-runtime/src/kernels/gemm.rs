@@ -32,7 +32,13 @@ pub fn gemm<T: Scalar>(
         b.shape(),
         c.shape()
     );
-    general_mat_mul(alpha, &a, &b, beta, &mut c.into_dimensionality().expect("2-d"));
+    general_mat_mul(
+        alpha,
+        &a,
+        &b,
+        beta,
+        &mut c.into_dimensionality().expect("2-d"),
+    );
 }
 
 /// `y = x·W + b` into `y` (the affine map of a `Linear` layer); `b` is
@@ -48,7 +54,11 @@ pub fn affine<T: Scalar>(
 ) {
     match b {
         Some(b) => {
-            assert_eq!(b.len(), w.ncols(), "affine: bias length differs from W's columns");
+            assert_eq!(
+                b.len(),
+                w.ncols(),
+                "affine: bias length differs from W's columns"
+            );
             for mut row in y.axis_iter_mut(Axis(0)) {
                 row.assign(&b);
             }

@@ -45,6 +45,8 @@ pub fn log_softmax_rows<T: Scalar>(x: ArrayView2<'_, T>, mut y: ArrayViewMut2<'_
     );
     for (xr, mut yr) in x.axis_iter(Axis(0)).zip(y.axis_iter_mut(Axis(0))) {
         let lse = logsumexp(xr);
-        Zip::from(&mut yr).and(&xr).for_each(|yi, &xi| *yi = xi - lse);
+        Zip::from(&mut yr)
+            .and(&xr)
+            .for_each(|yi, &xi| *yi = xi - lse);
     }
 }

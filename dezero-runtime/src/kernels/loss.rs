@@ -84,7 +84,11 @@ pub fn softmax_cross_entropy<T: Scalar>(
     t: &[usize],
     mut p: ArrayViewMut2<'_, T>,
 ) -> T {
-    assert_eq!(x.nrows(), t.len(), "softmax_cross_entropy: rows and targets differ");
+    assert_eq!(
+        x.nrows(),
+        t.len(),
+        "softmax_cross_entropy: rows and targets differ"
+    );
     softmax_rows(x, p.view_mut());
     let n = x.nrows();
     let mut s = T::zero();
@@ -115,7 +119,11 @@ pub fn softmax_cross_entropy_backward<T: Scalar>(
     gy: T,
     mut gx: ArrayViewMut2<'_, T>,
 ) {
-    assert_eq!(p.shape(), gx.shape(), "softmax_cross_entropy_backward: shapes differ");
+    assert_eq!(
+        p.shape(),
+        gx.shape(),
+        "softmax_cross_entropy_backward: shapes differ"
+    );
     let n = T::from_usize(p.nrows().max(1)).expect("row count fits");
     let c = gy / n;
     Zip::from(&mut gx).and(&p).for_each(|g, &pi| *g = pi * c);

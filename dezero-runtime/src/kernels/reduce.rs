@@ -43,7 +43,9 @@ pub fn sum_to<T: Scalar>(x: ArrayViewD<'_, T>, shape: &[usize]) -> ArrayD<T> {
     // Fast path: only leading axes are summed (a bias gradient `[N, M] ->
     // [M]` or `[1, M]`), over contiguous data: accumulate rows of the flat
     // buffer instead of reducing axis by axis.
-    let summed = (0..ndim).take_while(|&i| i < lead || shape[i - lead] == 1).count();
+    let summed = (0..ndim)
+        .take_while(|&i| i < lead || shape[i - lead] == 1)
+        .count();
     let rest_matches = (summed..ndim).all(|i| x.shape()[i] == shape[i - lead]);
     if rest_matches {
         if let Some(flat) = x.as_slice() {
@@ -79,7 +81,11 @@ pub fn sum_to<T: Scalar>(x: ArrayViewD<'_, T>, shape: &[usize]) -> ArrayD<T> {
 /// # Panics
 /// If `out`'s length is not `x`'s column count.
 pub fn sum_rows<T: Scalar>(x: ArrayView2<'_, T>, mut out: ArrayViewMut1<'_, T>) {
-    assert_eq!(out.len(), x.ncols(), "sum_rows: output length differs from columns");
+    assert_eq!(
+        out.len(),
+        x.ncols(),
+        "sum_rows: output length differs from columns"
+    );
     out.fill(T::zero());
     for row in x.axis_iter(Axis(0)) {
         out.zip_mut_with(&row, |o, &v| *o += v);
