@@ -50,6 +50,7 @@ pub fn is_linear(f: &Field) -> bool {
 fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
     let mut seen_forward = false;
     let mut seen_loss = false;
+    let mut misspelt = false;
     for f in &m.fns {
         if f.ident == "forward" {
             if seen_forward {
@@ -60,14 +61,13 @@ fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
             if seen_loss {
                 cx.error_spanned_by(&f.ident, "duplicate `fn loss`");
             } else if !seen_forward {
-                cx.error_spanned_by(
-                    &f.ident,
-                    "`fn loss` must come last, after `fn forward`",
-                );
+                cx.error_spanned_by(&f.ident, "`fn loss` must come last, after `fn forward`");
             }
             seen_loss = true;
         } else {
-            let hint = suggest(&f.ident.to_string(), ["forward", "loss"].iter().copied())
+            let near = suggest(&f.ident.to_string(), ["forward", "loss"].iter().copied());
+            misspelt |= near == Some("forward");
+            let hint = near
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             cx.error_spanned_by(
@@ -79,10 +79,14 @@ fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
             );
         }
     }
-    if !seen_forward {
+    // A misspelt `fn forward` was reported already; one error is enough.
+    if !seen_forward && !misspelt {
         cx.error_spanned_by(
             &m.ident,
-            format!("model `{}` has no `fn forward(x)`: add one after the layers", m.ident),
+            format!(
+                "model `{}` has no `fn forward(x)`: add one after the layers",
+                m.ident
+            ),
         );
     }
 }
@@ -94,7 +98,10 @@ fn function_params(cx: &Ctxt, m: &Model) {
         let (want, what) = if f.ident == "forward" {
             (1, "`fn forward` takes the input only: `fn forward(x)`")
         } else if f.ident == "loss" {
-            (2, "`fn loss` takes the output and the target: `fn loss(y, t)`")
+            (
+                2,
+                "`fn loss` takes the output and the target: `fn loss(y, t)`",
+            )
         } else {
             continue;
         };
@@ -156,13 +163,14 @@ fn layer_types_are_known(cx: &Ctxt, m: &Model) {
         let near = suggest(&name, LAYER_TYPES.iter().copied());
         let lower = name.chars().next().is_some_and(|c| c.is_lowercase());
         if let Some(s) = near {
-            cx.error_spanned_by(ident, format!("unknown layer `{name}`; did you mean `{s}`?"));
+            cx.error_spanned_by(
+                ident,
+                format!("unknown layer `{name}`; did you mean `{s}`?"),
+            );
         } else if lower {
             cx.error_spanned_by(
                 ident,
-                format!(
-                    "unknown layer `{name}`: a layer is `Linear(..)` or another `model!` type"
-                ),
+                format!("unknown layer `{name}`: a layer is `Linear(..)` or another `model!` type"),
             );
         }
     }
@@ -241,10 +249,7 @@ fn size_args_are_usize(cx: &Ctxt, m: &Model) {
         if used && !is_usize(&a.ty) {
             cx.error_spanned_by(
                 &a.ty,
-                format!(
-                    "`{}` is a layer size, so its type must be `usize`",
-                    a.ident
-                ),
+                format!("`{}` is a layer size, so its type must be `usize`", a.ident),
             );
         }
     }
@@ -291,28 +296,11 @@ fn layers_are_used(cx: &Ctxt, m: &Model) {
         return;
     };
     let mut calls: BTreeMap<String, Vec<&Call>> = BTreeMap::new();
-    let mut visit = |e: &Expr| {
-        let mut stack = vec![e];
-        while let Some(e) = stack.pop() {
-            match e {
-                Expr::Name(_) => {}
-                Expr::Call(c) => {
-                    calls.entry(c.func.to_string()).or_default().push(c);
-                    stack.extend(c.args.iter());
-                }
-                Expr::Binary(b) => {
-                    stack.push(&b.rhs);
-                    stack.push(&b.lhs);
-                }
-                Expr::Paren(p) => stack.push(&p.inner),
-            }
-        }
-    };
     for l in &fwd.body.lets {
-        visit(&l.init);
+        collect_calls(&l.init, &mut calls);
     }
     if let Some(t) = &fwd.body.tail {
-        visit(t);
+        collect_calls(t, &mut calls);
     }
     for f in &m.fields {
         let uses = calls.get(&f.ident.to_string()).map_or(0, Vec::len);
@@ -337,6 +325,46 @@ fn layers_are_used(cx: &Ctxt, m: &Model) {
                 );
             }
         }
+    }
+}
+
+/// Reports a call with the wrong number of arguments: under the extra
+/// arguments when there are too many, under the parentheses otherwise.
+fn arity(cx: &Ctxt, c: &Call, want: usize, what: &str) {
+    let got = c.args.len();
+    if got == want {
+        return;
+    }
+    let plural = if want == 1 { "argument" } else { "arguments" };
+    let msg = format!("{what} takes {want} {plural} but {got} were given");
+    if got > want {
+        let extra: proc_macro2::TokenStream = c
+            .args
+            .iter()
+            .skip(want)
+            .map(ToTokens::to_token_stream)
+            .collect();
+        cx.error_spanned_by(extra, msg);
+    } else {
+        cx.error_at(c.paren.span.join(), msg);
+    }
+}
+
+/// Every call in `e`, by callee name, in source order.
+fn collect_calls<'a>(e: &'a Expr, calls: &mut BTreeMap<String, Vec<&'a Call>>) {
+    match e {
+        Expr::Name(_) => {}
+        Expr::Call(c) => {
+            calls.entry(c.func.to_string()).or_default().push(c);
+            for a in &c.args {
+                collect_calls(a, calls);
+            }
+        }
+        Expr::Binary(b) => {
+            collect_calls(&b.lhs, calls);
+            collect_calls(&b.rhs, calls);
+        }
+        Expr::Paren(p) => collect_calls(&p.inner, calls),
     }
 }
 
@@ -374,9 +402,7 @@ impl Resolver<'_> {
         match &body.tail {
             None => {
                 let msg = match self.role {
-                    Role::Forward => {
-                        "`fn forward` must end with an expression: the model's output"
-                    }
+                    Role::Forward => "`fn forward` must end with an expression: the model's output",
                     Role::Loss => {
                         "`fn loss` must end with a loss: `mean_squared_error(y, t)` or \
                          `softmax_cross_entropy(y, t)`"
@@ -420,6 +446,28 @@ impl Resolver<'_> {
         }
     }
 
+    /// `loss(t, y)`: one error for the swap, rather than one per argument.
+    fn swapped_loss_args(&mut self, c: &Call) -> bool {
+        let (Some(Expr::Name(a)), Some(Expr::Name(b))) = (c.args.first(), c.args.iter().nth(1))
+        else {
+            return false;
+        };
+        let is_target = self.target.as_ref().is_some_and(|t| t == a);
+        let Some(out) = self.scope.iter_mut().rev().find(|x| x.ident == *b) else {
+            return false;
+        };
+        if !is_target {
+            return false;
+        }
+        out.used = true;
+        let msg = format!(
+            "the arguments are swapped: the output comes first, then the target: `{}({b}, {a})`",
+            c.func
+        );
+        self.cx.error_at(c.paren.span.join(), msg);
+        true
+    }
+
     fn name(&mut self, id: &Ident) {
         if let Some(b) = self.scope.iter_mut().rev().find(|b| b.ident == *id) {
             b.used = true;
@@ -440,7 +488,14 @@ impl Resolver<'_> {
             return;
         }
         let names: Vec<String> = self.scope.iter().map(|b| b.ident.to_string()).collect();
-        let hint = suggest(&id.to_string(), names.iter().map(String::as_str))
+        let near = suggest(&id.to_string(), names.iter().map(String::as_str));
+        // The suggested binding was surely meant: do not also call it unused.
+        if let Some(n) = near {
+            if let Some(b) = self.scope.iter_mut().rev().find(|b| b.ident == n) {
+                b.used = true;
+            }
+        }
+        let hint = near
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         self.cx
@@ -449,7 +504,6 @@ impl Resolver<'_> {
 
     fn call(&mut self, c: &Call, is_tail: bool) {
         let name = c.func.to_string();
-        let args_span = c.paren.span.join();
         if let Some(layer) = self.layers.iter().find(|l| l.ident == c.func) {
             if self.role == Role::Loss {
                 self.cx.error_spanned_by(
@@ -457,26 +511,12 @@ impl Resolver<'_> {
                     format!("layer `{name}` is called in `fn loss`; call layers in `fn forward`"),
                 );
             }
-            if c.args.len() != 1 {
-                self.cx.error_at(
-                    args_span,
-                    format!(
-                        "layer `{}` takes 1 argument but {} were given",
-                        layer.ident,
-                        c.args.len()
-                    ),
-                );
-            }
+            arity(self.cx, c, 1, &format!("layer `{}`", layer.ident));
             for a in &c.args {
                 self.expr(a, false);
             }
         } else if ACTIVATIONS.contains(&name.as_str()) {
-            if c.args.len() != 1 {
-                self.cx.error_at(
-                    args_span,
-                    format!("`{name}` takes 1 argument but {} were given", c.args.len()),
-                );
-            }
+            arity(self.cx, c, 1, &format!("`{name}`"));
             for a in &c.args {
                 self.expr(a, false);
             }
@@ -494,14 +534,14 @@ impl Resolver<'_> {
                     ),
                 );
             }
-            if c.args.len() != 2 {
-                self.cx.error_at(
-                    args_span,
-                    format!(
-                        "`{name}` takes 2 arguments (the output and the target) but {} were given",
-                        c.args.len()
-                    ),
-                );
+            arity(
+                self.cx,
+                c,
+                2,
+                &format!("`{name}` (of the output and the target)"),
+            );
+            if self.swapped_loss_args(c) {
+                return;
             }
             if let Some(first) = c.args.first() {
                 self.expr(first, false);
@@ -630,9 +670,18 @@ mod tests {
 
     #[test]
     fn suggestions_catch_misspellings_only() {
-        assert_eq!(suggest("sigmod", ACTIVATIONS.iter().copied()), Some("sigmoid"));
-        assert_eq!(suggest("Linaer", LAYER_TYPES.iter().copied()), Some("Linear"));
-        assert_eq!(suggest("linear", LAYER_TYPES.iter().copied()), Some("Linear"));
+        assert_eq!(
+            suggest("sigmod", ACTIVATIONS.iter().copied()),
+            Some("sigmoid")
+        );
+        assert_eq!(
+            suggest("Linaer", LAYER_TYPES.iter().copied()),
+            Some("Linear")
+        );
+        assert_eq!(
+            suggest("linear", LAYER_TYPES.iter().copied()),
+            Some("Linear")
+        );
         assert_eq!(suggest("Encoder", LAYER_TYPES.iter().copied()), None);
         assert_eq!(suggest("softmax", ACTIVATIONS.iter().copied()), None);
     }

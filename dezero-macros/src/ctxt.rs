@@ -38,11 +38,6 @@ impl Ctxt {
         }
     }
 
-    /// Whether any error was reported so far.
-    pub fn has_errors(&self) -> bool {
-        self.errors.borrow().as_ref().is_some_and(|e| !e.is_empty())
-    }
-
     /// Consumes the collector: `Ok` if nothing was reported, else every
     /// error combined into one (each keeps its span).
     pub fn check(self) -> syn::Result<()> {

@@ -4,11 +4,9 @@
 //! Use it through the `dezero` facade (`dezero::model`), whose
 //! documentation describes the language and the generated API with runnable
 //! examples. This crate holds the compiler, one stage a file:
-//! [`parse`](parse) → [`check`](check) → [`ir`](ir) (lowering) →
-//! [`shape`](shape) → [`autodiff`](autodiff) → [`fuse`](fuse) →
-//! [`plan`](plan) → [`emit`](emit), driven by [`expand`](expand), with
-//! errors collected by [`ctxt`](ctxt) and a stub type from
-//! [`fallback`](fallback) emitted beside them.
+//! `parse` → `check` → `ir` (lowering) → `shape` → `autodiff` → `fuse` →
+//! `plan` → `emit`, driven by `expand`, with errors collected by `ctxt`
+//! and a stub type from `fallback` emitted beside them.
 
 mod autodiff;
 mod check;

@@ -11,6 +11,7 @@ use syn::{braced, parenthesized, token, Attribute, Ident, Path, Token, Type, Vis
 /// ```text
 /// Model := Attribute* Visibility `struct` Ident CtorArgs? `{` Field,* `}` Function*
 /// ```
+#[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct Model {
     /// Outer attributes (doc comments), carried over to the struct.
     pub attrs: Vec<Attribute>,
@@ -69,6 +70,7 @@ impl Parse for Model {
 /// ```text
 /// CtorArgs := `(` CtorArg,* `)`
 /// ```
+#[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct CtorArgs {
     /// The parentheses.
     pub paren: token::Paren,
@@ -88,6 +90,7 @@ impl Parse for CtorArgs {
 /// ```text
 /// CtorArg := Ident `:` Type
 /// ```
+#[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct CtorArg {
     /// The argument's name, in scope in the layer declarations.
     pub ident: Ident,
@@ -155,6 +158,7 @@ impl Parse for Field {
 /// ```text
 /// Function := `fn` Ident `(` Ident,* `)` Body
 /// ```
+#[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct Function {
     /// The `fn` keyword.
     pub fn_token: Token![fn],
@@ -216,6 +220,11 @@ impl Parse for Body {
                      without `;`",
                 ));
             }
+            if content.peek(Token![/]) {
+                return Err(content.error(
+                    "`/` is not supported: values combine with `+`, `-` and `*` (elementwise)",
+                ));
+            }
             if !content.is_empty() {
                 let lookahead = content.lookahead1();
                 lookahead.peek(Token![+]);
@@ -232,6 +241,7 @@ impl Parse for Body {
 /// ```text
 /// Let := `let` Ident `=` Expr `;`
 /// ```
+#[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct Let {
     /// The `let` keyword.
     pub let_token: Token![let],
@@ -251,6 +261,11 @@ impl Parse for Let {
         let ident = input.parse()?;
         let eq = input.parse()?;
         let init = input.parse()?;
+        if input.peek(Token![/]) {
+            return Err(input.error(
+                "`/` is not supported: values combine with `+`, `-` and `*` (elementwise)",
+            ));
+        }
         let lookahead = input.lookahead1();
         if !lookahead.peek(Token![;]) {
             lookahead.peek(Token![+]);
@@ -411,9 +426,7 @@ impl ToTokens for Expr {
                 b.op.to_tokens(tokens);
                 b.rhs.to_tokens(tokens);
             }
-            Expr::Paren(p) => p
-                .paren
-                .surround(tokens, |t| p.inner.to_tokens(t)),
+            Expr::Paren(p) => p.paren.surround(tokens, |t| p.inner.to_tokens(t)),
         }
     }
 }
@@ -441,17 +454,6 @@ impl ToTokens for Field {
         self.colon.to_tokens(tokens);
         self.ty.to_tokens(tokens);
         self.paren.surround(tokens, |t| self.args.to_tokens(t));
-    }
-}
-
-impl BinOp {
-    /// The operator as written (`+`).
-    pub fn symbol(&self) -> &'static str {
-        match self {
-            BinOp::Add(_) => "+",
-            BinOp::Sub(_) => "-",
-            BinOp::Mul(_) => "*",
-        }
     }
 }
 

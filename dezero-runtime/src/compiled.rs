@@ -142,6 +142,13 @@ pub fn fix_width(d: &mut Option<usize>, v: usize, who: &str, what: &str) -> Resu
 /// Checks that an input is a matrix of `width` columns, naming the layer that
 /// reads it.
 ///
+/// ```
+/// use dezero_runtime::compiled::check_input;
+/// assert!(check_input(7, 2, 2, "Net.l1").is_ok());
+/// let e = check_input(7, 3, 2, "Net.l1").unwrap_err();
+/// assert_eq!(e.to_string(), "Net.l1: expected input of shape [N, 2], got [7, 3]");
+/// ```
+///
 /// # Errors
 /// [`Error::Shape`] naming `who` otherwise.
 pub fn check_input(rows: usize, got: usize, width: usize, who: &str) -> Result<()> {
@@ -151,7 +158,12 @@ pub fn check_input(rows: usize, got: usize, width: usize, who: &str) -> Result<(
         Err(Error::Shape {
             op: who.to_string(),
             expected: format!("input of shape [N, {width}]"),
-            got: format!("[{rows}, {got}]"),
+            // rows are 0 where only the width is known (nested resolution)
+            got: if rows == 0 {
+                format!("[N, {got}]")
+            } else {
+                format!("[{rows}, {got}]")
+            },
         })
     }
 }
@@ -450,8 +462,9 @@ pub struct PlanSpec {
     pub steps: &'static [StepSpec],
     /// The slots.
     pub slots: &'static [SlotSpec],
-    /// Every intermediate value with its width class: what a naive plan
-    /// keeps.
+    /// Every intermediate value of the unfused program (activations and
+    /// gradients) with its width class: what a naive plan, which keeps each
+    /// in a buffer of its own, allocates.
     pub values: &'static [(&'static str, usize)],
 }
 
@@ -574,10 +587,10 @@ impl fmt::Display for Plan {
         let show = |b: Option<usize>| b.map_or_else(|| "?".to_string(), |b| b.to_string());
         write!(
             f,
-            "bytes per batch row: planned {}, naive {} ({} slots for {} values)",
+            "bytes per batch row: planned {} in {} slots; naive {} ({} unfused intermediates kept)",
             show(self.planned_bytes_per_row()),
-            show(self.naive_bytes_per_row()),
             self.spec.slots.len(),
+            show(self.naive_bytes_per_row()),
             self.spec.values.len()
         )
     }

@@ -309,7 +309,8 @@ pub fn sigmoid_backward_inplace<T: Scalar>(y: &[T], g: &mut [T]) {
 pub fn relu_backward_inplace<T: Scalar>(y: &[T], g: &mut [T]) {
     assert_eq!(y.len(), g.len(), "relu_backward_inplace: lengths differ");
     for (gi, &yi) in g.iter_mut().zip(y) {
-        if !(yi > T::zero()) {
+        // zero where y ≤ 0 (or NaN), as relu_backward does
+        if yi.partial_cmp(&T::zero()) != Some(std::cmp::Ordering::Greater) {
             *gi = T::zero();
         }
     }
@@ -322,7 +323,7 @@ pub fn relu_backward_inplace<T: Scalar>(y: &[T], g: &mut [T]) {
 pub fn tanh_backward_inplace<T: Scalar>(y: &[T], g: &mut [T]) {
     assert_eq!(y.len(), g.len(), "tanh_backward_inplace: lengths differ");
     for (gi, &yi) in g.iter_mut().zip(y) {
-        *gi = *gi * (T::one() - yi * yi);
+        *gi *= T::one() - yi * yi;
     }
 }
 

@@ -1,0 +1,97 @@
+//! The stub emitted beside compile errors: the struct with its declared
+//! fields and the generated API with bodies that never run, so that the
+//! user's other code (`Net::new(..)`, `model.l1.w`, `forward_backward`)
+//! still type-checks and the only errors shown are the model's own.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::check;
+use crate::parse::Model;
+
+/// The stub of `m`'s type.
+pub fn stub(m: &Model) -> TokenStream {
+    let dz = quote!(::dezero::__private);
+    let nd = quote!(#dz::ndarray);
+    let (attrs, vis, name, st) = (&m.attrs, &m.vis, &m.ident, &m.struct_token);
+    let mut seen: Vec<String> = Vec::new();
+    let unique = m.fields.iter().filter(|f| {
+        // a duplicate was reported; declaring it twice would add an error
+        let n = f.ident.to_string();
+        let dup = seen.contains(&n);
+        seen.push(n);
+        !dup
+    });
+    let fields = unique.map(|f| {
+        let ident = &f.ident;
+        let ty = match f.ty.get_ident() {
+            Some(i)
+                if check::suggest(&i.to_string(), check::LAYER_TYPES.iter().copied()).is_some()
+                    || i.to_string().starts_with(char::is_lowercase) =>
+            {
+                quote!(#dz::Linear<T>)
+            }
+            _ if check::is_linear(f) => quote!(#dz::Linear<T>),
+            _ => {
+                let ty = &f.ty;
+                quote!(#ty<T>)
+            }
+        };
+        quote!(pub #ident: #ty,)
+    });
+    let args: Vec<TokenStream> = check::ctor_args(m)
+        .map(|a| {
+            let (i, t) = (&a.ident, &a.ty);
+            quote!(#i: #t)
+        })
+        .collect();
+    let (args2, args3) = (&args, &args);
+    let never = quote!(::core::unreachable!("`model!` failed to compile"));
+    quote! {
+        #(#attrs)*
+        #vis #st #name<T: #dz::Scalar = f32> {
+            #(#fields)*
+            __ws: #dz::compiled::Workspace<T>,
+        }
+
+        #[allow(unused_variables, dead_code, unreachable_code, clippy::all)]
+        impl<T: #dz::Scalar> #name<T> {
+            /// Stub: the `model!` has errors.
+            pub fn new(#(#args),*) -> Self { #never }
+            /// Stub: the `model!` has errors.
+            pub fn with_rng(#(#args2,)* in_size: usize, rng: &mut #dz::random::RandomState) -> #dz::Result<Self> { #never }
+            #[doc(hidden)]
+            pub fn __build(#(#args3,)* __rng: ::core::option::Option<&mut #dz::random::RandomState>) -> Self { #never }
+            /// Stub: the `model!` has errors.
+            pub fn forward_backward<__U>(&mut self, x: #nd::ArrayView2<'_, T>, t: __U) -> #dz::Result<T> { #never }
+            /// Stub: the `model!` has errors.
+            pub fn predict(&mut self, x: #nd::ArrayView2<'_, T>) -> #dz::Result<#nd::ArrayView2<'_, T>> { #never }
+            /// Stub: the `model!` has errors.
+            pub fn try_forward(&self, x: &#dz::Variable<T>) -> #dz::Result<#dz::Variable<T>> { #never }
+            /// Stub: the `model!` has errors.
+            pub fn plan(&self) -> #dz::compiled::Plans { #never }
+        }
+
+        #[allow(unused_variables, unreachable_code, clippy::all)]
+        impl<T: #dz::Scalar> #dz::Layer<T> for #name<T> {
+            fn visit_params(&self, v: &mut dyn #dz::ParamVisitor<T>) { #never }
+            fn forward(&self, x: &#dz::Variable<T>) -> #dz::Variable<T> { #never }
+        }
+
+        #[allow(unused_variables, unreachable_code, clippy::all)]
+        impl<T: #dz::Scalar> #dz::compiled::CompiledModel<T> for #name<T> {
+            const NAME: &'static str = "";
+            fn out_width(&self, in_width: usize) -> #dz::Result<usize> { #never }
+            fn init_lazy(&self, in_width: usize, rng: &mut #dz::random::RandomState) -> #dz::Result<()> { #never }
+            fn forward_split(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
+            fn backward_split(&mut self, gy: &[T], gx: ::core::option::Option<&mut [T]>, acc: bool, sink: &mut dyn #dz::compiled::GradSink<T>) { #never }
+            fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
+            fn share(&self) -> Self { #never }
+            fn workspace_bytes(&self) -> usize { #never }
+        }
+
+        impl<T: #dz::Scalar> #dz::compiled::HasLoss for #name<T> {
+            fn unreachable() -> ::core::convert::Infallible { #never }
+        }
+    }
+}
