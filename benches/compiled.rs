@@ -80,8 +80,12 @@ fn sine_data() -> (Array2<f32>, Array2<f32>) {
     let x = random::rand(&[100, 1]);
     let y = x.mapv(|v| (2.0 * std::f64::consts::PI * v).sin()) + random::rand(&[100, 1]);
     (
-        x.mapv(|v| v as f32).into_dimensionality::<Ix2>().expect("2-d"),
-        y.mapv(|v| v as f32).into_dimensionality::<Ix2>().expect("2-d"),
+        x.mapv(|v| v as f32)
+            .into_dimensionality::<Ix2>()
+            .expect("2-d"),
+        y.mapv(|v| v as f32)
+            .into_dimensionality::<Ix2>()
+            .expect("2-d"),
     )
 }
 
@@ -111,7 +115,9 @@ fn w1(c: &mut Criterion) {
     let mut opt = SGD::new(0.2);
     opt.setup(&model);
     let (xv, tv) = (Variable::new(x.into_dyn()), Variable::new(t.into_dyn()));
-    g.bench_function("define_by_run", |b| b.iter(|| dbr_step(&model, &mut opt, &xv, &tv)));
+    g.bench_function("define_by_run", |b| {
+        b.iter(|| dbr_step(&model, &mut opt, &xv, &tv))
+    });
     g.finish();
 }
 
@@ -135,7 +141,9 @@ fn w2(c: &mut Criterion) {
     let mut opt = SGD::new(0.01);
     opt.setup(&model);
     let (xv, tv) = (Variable::new(x.into_dyn()), Variable::new(t.into_dyn()));
-    g.bench_function("define_by_run", |b| b.iter(|| dbr_step(&model, &mut opt, &xv, &tv)));
+    g.bench_function("define_by_run", |b| {
+        b.iter(|| dbr_step(&model, &mut opt, &xv, &tv))
+    });
     g.finish();
 }
 
@@ -157,7 +165,9 @@ fn w3(c: &mut Criterion) {
     let mut opt = SGD::new(0.01);
     opt.setup(&model);
     let (xv, tv) = (Variable::new(x.into_dyn()), Variable::new(t.into_dyn()));
-    g.bench_function("define_by_run", |b| b.iter(|| dbr_step(&model, &mut opt, &xv, &tv)));
+    g.bench_function("define_by_run", |b| {
+        b.iter(|| dbr_step(&model, &mut opt, &xv, &tv))
+    });
     g.finish();
 }
 

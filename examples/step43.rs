@@ -42,7 +42,10 @@ fn main() {
         loss.backward();
 
         for p in [&w1, &b1, &w2, &b2] {
-            let g = p.grad().expect("every weight is on the loss's graph").to_array();
+            let g = p
+                .grad()
+                .expect("every weight is on the loss's graph")
+                .to_array();
             p.data_mut().zip_mut_with(&g, |d, &g| *d -= lr * g);
         }
         if i % 1000 == 0 {

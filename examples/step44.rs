@@ -38,7 +38,10 @@ fn main() {
 
         for l in [&l1, &l2] {
             for p in l.params() {
-                let g = p.grad().expect("every parameter is on the loss's graph").to_array();
+                let g = p
+                    .grad()
+                    .expect("every parameter is on the loss's graph")
+                    .to_array();
                 p.data_mut().zip_mut_with(&g, |d, &g| *d -= lr * g);
             }
         }

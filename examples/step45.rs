@@ -56,7 +56,10 @@ fn main() {
         loss.backward();
 
         for p in model.params() {
-            let g = p.grad().expect("every parameter is on the loss's graph").to_array();
+            let g = p
+                .grad()
+                .expect("every parameter is on the loss's graph")
+                .to_array();
             p.data_mut().zip_mut_with(&g, |d, &g| *d -= lr * g);
         }
         if i % 1000 == 0 {

@@ -73,6 +73,10 @@
 pub use dezero_macros::model;
 pub use dezero_runtime::*;
 
+pub mod for_dezero_readers;
+pub mod plot;
+pub mod progress;
+
 /// The names a program using dezero usually needs: `use dezero::prelude::*;`.
 pub mod prelude {
     pub use crate::model;

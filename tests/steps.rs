@@ -71,19 +71,47 @@ fn run_step42() -> Step42 {
 fn step42_matches_dezero_data_grads_and_history() {
     let r = run_step42();
     let mut f = npz("step42_ref.npz");
-    assert_eq!(r.x, f64_array(&mut f, "x"), "data x drawn from the NumPy stream");
-    assert_eq!(r.y, f64_array(&mut f, "y"), "data y drawn from the NumPy stream");
+    assert_eq!(
+        r.x,
+        f64_array(&mut f, "x"),
+        "data x drawn from the NumPy stream"
+    );
+    assert_eq!(
+        r.y,
+        f64_array(&mut f, "y"),
+        "data y drawn from the NumPy stream"
+    );
     assert_close_rel("gW_iter0", &r.gw0, &f64_array(&mut f, "gW_iter0"), RTOL);
     assert_close_rel("gb_iter0", &r.gb0, &f64_array(&mut f, "gb_iter0"), RTOL);
     let hist = |v: &[f64]| ArrayD::from_shape_vec(vec![v.len()], v.to_vec()).expect("1-d");
     let lh = f64_array(&mut f, "loss_history");
-    assert_close_rel("loss_history", &hist(&r.losses), &lh.to_shape(vec![100]).expect("100").to_owned(), RTOL);
+    assert_close_rel(
+        "loss_history",
+        &hist(&r.losses),
+        &lh.to_shape(vec![100]).expect("100").to_owned(),
+        RTOL,
+    );
     let wh = f64_array(&mut f, "W_history");
-    assert_close_rel("W_history", &hist(&r.w_hist), &wh.to_shape(vec![100]).expect("100").to_owned(), RTOL);
+    assert_close_rel(
+        "W_history",
+        &hist(&r.w_hist),
+        &wh.to_shape(vec![100]).expect("100").to_owned(),
+        RTOL,
+    );
     let bh = f64_array(&mut f, "b_history");
-    assert_close_rel("b_history", &hist(&r.b_hist), &bh.to_shape(vec![100]).expect("100").to_owned(), RTOL);
+    assert_close_rel(
+        "b_history",
+        &hist(&r.b_hist),
+        &bh.to_shape(vec![100]).expect("100").to_owned(),
+        RTOL,
+    );
     let wf = f64_array(&mut f, "W_final");
-    assert_close_rel("W_final", &arr0(r.w_hist[99]).into_dyn(), &arr0(wf.iter().copied().next().expect("W")).into_dyn(), RTOL);
+    assert_close_rel(
+        "W_final",
+        &arr0(r.w_hist[99]).into_dyn(),
+        &arr0(wf.iter().copied().next().expect("W")).into_dyn(),
+        RTOL,
+    );
 }
 
 /// Splits a printed line into its non-number text (numbers replaced by `#`)
@@ -108,7 +136,10 @@ fn split_numbers(line: &str) -> (String, Vec<f64>) {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
-            nums.push(s.parse().unwrap_or_else(|_| panic!("bad number {s} in {line}")));
+            nums.push(
+                s.parse()
+                    .unwrap_or_else(|_| panic!("bad number {s} in {line}")),
+            );
             text.push('#');
         } else {
             text.push(chars[i]);
@@ -170,14 +201,29 @@ fn step43_matches_dezero_whole_run() {
         }
         loss.backward();
         if i == 0 {
-            assert_close_rel("y_pred_iter0", &y_pred.to_array(), &f64_array(&mut f, "y_pred_iter0"), RTOL);
+            assert_close_rel(
+                "y_pred_iter0",
+                &y_pred.to_array(),
+                &f64_array(&mut f, "y_pred_iter0"),
+                RTOL,
+            );
             for (p, key) in params.iter().zip(["gW1", "gb1", "gW2", "gb2"]) {
-                assert_close_rel(key, &p.grad().expect("grad").to_array(), &f64_array(&mut f, key), RTOL);
+                assert_close_rel(
+                    key,
+                    &p.grad().expect("grad").to_array(),
+                    &f64_array(&mut f, key),
+                    RTOL,
+                );
             }
         }
         sgd_step(&params, 0.2);
         if i == 0 {
-            for (p, key) in params.iter().zip(["W1_after_iter0", "b1_after_iter0", "W2_after_iter0", "b2_after_iter0"]) {
+            for (p, key) in params.iter().zip([
+                "W1_after_iter0",
+                "b1_after_iter0",
+                "W2_after_iter0",
+                "b2_after_iter0",
+            ]) {
                 assert_close_rel(key, &p.to_array(), &f64_array(&mut f, key), RTOL);
             }
         }
@@ -186,7 +232,10 @@ fn step43_matches_dezero_whole_run() {
     let lh = f64_array(&mut f, "loss_history");
     let got = ArrayD::from_shape_vec(lh.shape().to_vec(), losses).expect("same length");
     assert_close_rel("loss_history", &got, &lh, RTOL);
-    for (p, key) in params.iter().zip(["W1_final", "b1_final", "W2_final", "b2_final"]) {
+    for (p, key) in params
+        .iter()
+        .zip(["W1_final", "b1_final", "W2_final", "b2_final"])
+    {
         assert_close_rel(key, &p.to_array(), &f64_array(&mut f, key), RTOL);
     }
 }
@@ -206,11 +255,14 @@ const STEP45_PRINTED: [f64; 10] = [
     0.07618764131185568,
 ];
 
-/// Rounds to three significant digits.
-fn sig3(v: f64) -> f64 {
-    let e = v.abs().log10().floor() as i32;
-    let scale = 10f64.powi(2 - e);
-    (v * scale).round() / scale
+/// Whether `got` agrees with `want` to three significant digits: within a
+/// tenth of a unit in the third digit. (Comparing rounded values instead
+/// would hinge on the reference's distance to a rounding boundary: DeZero's
+/// 0.0765507 is 7e-7 above the 0.07655 boundary, and a run in pure f32
+/// cannot promise to land on the same side.)
+fn agrees_to_3_digits(got: f64, want: f64) -> bool {
+    let unit = 10f64.powi(want.abs().log10().floor() as i32 - 2);
+    (got - want).abs() <= 0.1 * unit
 }
 
 #[test]
@@ -236,9 +288,8 @@ fn step46_mlp_with_sgd_prints_the_books_losses() {
         }
     }
     for (i, (got, want)) in printed.iter().zip(STEP45_PRINTED).enumerate() {
-        assert_eq!(
-            sig3(*got),
-            sig3(want),
+        assert!(
+            agrees_to_3_digits(*got, want),
             "iteration {}: got {got}, DeZero printed {want}",
             i * 1000
         );

@@ -44,6 +44,31 @@ pub trait Scalar:
     /// within 4 units in the last place of the exact value
     /// (3.4 measured over [-10, 10] in steps of 1e-4).
     fn tanh_k(self) -> Self;
+    /// Runs `f` on a per-thread scratch buffer of at least `len` elements
+    /// (contents unspecified). The buffer grows to the largest size asked
+    /// for and is then reused, so kernels that need temporary space (a
+    /// transposed operand) allocate nothing once warm.
+    ///
+    /// # Panics
+    /// If called again from inside `f` on the same thread.
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
+}
+
+thread_local! {
+    static SCRATCH_F32: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SCRATCH_F64: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn with_buffer<T: Copy + Default, R>(
+    buf: &std::cell::RefCell<Vec<T>>,
+    len: usize,
+    f: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    let mut b = buf.borrow_mut();
+    if b.len() < len {
+        b.resize(len, T::default());
+    }
+    f(&mut b[..len])
 }
 
 impl Scalar for f32 {
@@ -59,6 +84,9 @@ impl Scalar for f32 {
     #[inline]
     fn tanh_k(self) -> Self {
         tanh_f32(self)
+    }
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
+        SCRATCH_F32.with(|b| with_buffer(b, len, f))
     }
 }
 
@@ -114,6 +142,9 @@ impl Scalar for f64 {
     #[inline]
     fn tanh_k(self) -> Self {
         self.tanh()
+    }
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
+        SCRATCH_F64.with(|b| with_buffer(b, len, f))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Elementwise activations and their derivatives.
 
+use super::simd::multiversion;
 use crate::scalar::Scalar;
 
 /// `y = tanh(x / 2) / 2 + 1/2`: the logistic sigmoid, computed the way
@@ -17,6 +18,13 @@ use crate::scalar::Scalar;
 /// If `x` and `y` differ in length.
 pub fn sigmoid<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "sigmoid: input and output lengths differ");
+    sigmoid_dispatch(x, y);
+}
+
+multiversion! { fn sigmoid_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => sigmoid_imp }
+
+#[inline(always)]
+fn sigmoid_imp<T: Scalar, const FMA: bool>(x: &[T], y: &mut [T]) {
     let half = T::from_f64_lossy(0.5);
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi = (xi * half).tanh_k() * half + half;
@@ -25,6 +33,13 @@ pub fn sigmoid<T: Scalar>(x: &[T], y: &mut [T]) {
 
 /// In place: `x = sigmoid(x)` (see [`sigmoid`]).
 pub fn sigmoid_inplace<T: Scalar>(x: &mut [T]) {
+    sigmoid_inplace_dispatch(x);
+}
+
+multiversion! { fn sigmoid_inplace_dispatch<T: Scalar>(x: &mut [T]) => sigmoid_inplace_imp }
+
+#[inline(always)]
+fn sigmoid_inplace_imp<T: Scalar, const FMA: bool>(x: &mut [T]) {
     let half = T::from_f64_lossy(0.5);
     for xi in x.iter_mut() {
         *xi = (*xi * half).tanh_k() * half + half;
@@ -87,6 +102,13 @@ pub fn relu_backward<T: Scalar>(x: &[T], gy: &[T], gx: &mut [T]) {
 /// If the lengths differ.
 pub fn tanh<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "tanh: input and output lengths differ");
+    tanh_dispatch(x, y);
+}
+
+multiversion! { fn tanh_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => tanh_imp }
+
+#[inline(always)]
+fn tanh_imp<T: Scalar, const FMA: bool>(x: &[T], y: &mut [T]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi = xi.tanh_k();
     }
@@ -94,6 +116,13 @@ pub fn tanh<T: Scalar>(x: &[T], y: &mut [T]) {
 
 /// In place: `x = tanh(x)`.
 pub fn tanh_inplace<T: Scalar>(x: &mut [T]) {
+    tanh_inplace_dispatch(x);
+}
+
+multiversion! { fn tanh_inplace_dispatch<T: Scalar>(x: &mut [T]) => tanh_inplace_imp }
+
+#[inline(always)]
+fn tanh_inplace_imp<T: Scalar, const FMA: bool>(x: &mut [T]) {
     for xi in x.iter_mut() {
         *xi = xi.tanh_k();
     }

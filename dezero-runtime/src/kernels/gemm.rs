@@ -52,6 +52,18 @@ pub fn affine<T: Scalar>(
     b: Option<ArrayView1<'_, T>>,
     mut y: ArrayViewMut2<'_, T>,
 ) {
+    let (m, k, n) = (x.nrows(), x.ncols(), w.ncols());
+    let bias_ok = b
+        .as_ref()
+        .is_none_or(|b| b.len() == n && b.as_slice().is_some());
+    if k == w.nrows() && y.shape() == [m, n] && bias_ok {
+        if let (Some(xs), Some(ws), Some(ys)) = (x.as_slice(), w.as_slice(), y.as_slice_mut()) {
+            // Row-major operands: the same register-blocked kernel the
+            // compiled path uses.
+            let bs = b.as_ref().and_then(|b| b.as_slice());
+            return super::affine_rows(m, k, n, xs, ws, bs, ys);
+        }
+    }
     match b {
         Some(b) => {
             assert_eq!(

@@ -12,6 +12,7 @@ mod gemm;
 mod logsumexp;
 mod loss;
 mod reduce;
+mod simd;
 
 pub use activation::*;
 pub use dense::*;
@@ -19,3 +20,4 @@ pub use gemm::*;
 pub use logsumexp::*;
 pub use loss::*;
 pub use reduce::*;
+pub use simd::{isa, madd, Isa};
