@@ -47,14 +47,23 @@ fn main() -> dezero::Result<()> {
     let mut optimizer = SGD::new(lr);
     optimizer.setup(&model);
 
+    let mut losses = Vec::with_capacity(max_iter);
     for i in 0..max_iter {
         model.cleargrads();
         let loss = model.forward_backward(x.view(), y.view())?;
         optimizer.update();
+        losses.push(loss);
         if i % 1000 == 0 {
             println!("{}", Variable::scalar(loss));
         }
     }
+
+    // Plot, as the book does: the data and the fitted curve on [0, 1).
+    let t = ndarray::Array::range(0.0_f32, 1.0, 0.01).insert_axis(ndarray::Axis(1));
+    let y_pred = model.predict(t.view())?.to_owned();
+    dezero::plot::plot_fit("sine.png", &x, &y, &t, &y_pred)?;
+    dezero::plot::plot_losses("sine_loss.png", &losses)?;
+    println!("wrote sine.png and sine_loss.png");
 
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--plan") {
