@@ -46,20 +46,6 @@ fn sigmoid_inplace_imp<T: Scalar, const FMA: bool>(x: &mut [T]) {
     }
 }
 
-/// `gx = gy * y * (1 - y)`: the sigmoid's derivative from its output.
-///
-/// # Panics
-/// If the lengths differ.
-pub fn sigmoid_backward<T: Scalar>(y: &[T], gy: &[T], gx: &mut [T]) {
-    assert!(
-        y.len() == gy.len() && y.len() == gx.len(),
-        "sigmoid_backward: lengths differ"
-    );
-    for ((g, &yi), &gyi) in gx.iter_mut().zip(y).zip(gy) {
-        *g = gyi * yi * (T::one() - yi);
-    }
-}
-
 /// `y = max(x, 0)`.
 ///
 /// # Panics
@@ -78,21 +64,6 @@ pub fn relu_inplace<T: Scalar>(x: &mut [T]) {
         if *xi < T::zero() {
             *xi = T::zero();
         }
-    }
-}
-
-/// `gx = gy * (x > 0)`, where `x` may be the relu's input or its output
-/// (both are positive at the same places).
-///
-/// # Panics
-/// If the lengths differ.
-pub fn relu_backward<T: Scalar>(x: &[T], gy: &[T], gx: &mut [T]) {
-    assert!(
-        x.len() == gy.len() && x.len() == gx.len(),
-        "relu_backward: lengths differ"
-    );
-    for ((g, &xi), &gyi) in gx.iter_mut().zip(x).zip(gy) {
-        *g = if xi > T::zero() { gyi } else { T::zero() };
     }
 }
 
@@ -128,16 +99,105 @@ fn tanh_inplace_imp<T: Scalar, const FMA: bool>(x: &mut [T]) {
     }
 }
 
-/// `gx = gy * (1 - y²)`: tanh's derivative from its output.
-///
-/// # Panics
-/// If the lengths differ.
-pub fn tanh_backward<T: Scalar>(y: &[T], gy: &[T], gx: &mut [T]) {
-    assert!(
-        y.len() == gy.len() && y.len() == gx.len(),
-        "tanh_backward: lengths differ"
-    );
-    for ((g, &yi), &gyi) in gx.iter_mut().zip(y).zip(gy) {
-        *g = gyi * (T::one() - yi * yi);
+/// The derivative of sigmoid applied to a gradient, from the output `y`:
+/// `gy · y · (1 − y)`.
+#[inline(always)]
+fn sigmoid_grad<T: Scalar>(y: T, gy: T) -> T {
+    gy * y * (T::one() - y)
+}
+
+/// The derivative of relu applied to a gradient, from its input or its
+/// output (both are positive at the same places): `gy · (x > 0)`.
+#[inline(always)]
+fn relu_grad<T: Scalar>(x: T, gy: T) -> T {
+    if x > T::zero() {
+        gy
+    } else {
+        T::zero()
     }
 }
+
+/// The derivative of tanh applied to a gradient, from the output `y`:
+/// `gy · (1 − y²)`.
+#[inline(always)]
+fn tanh_grad<T: Scalar>(y: T, gy: T) -> T {
+    gy * (T::one() - y * y)
+}
+
+/// Defines the three ways a backward pass writes an activation's input
+/// gradient — overwrite, accumulate, in place over the output gradient —
+/// from the one derivative above, so the formula exists once.
+macro_rules! backward_kernels {
+    ($what:literal, $grad:ident, $backward:ident, $acc:ident, $inplace:ident, $saved:literal) => {
+        #[doc = concat!("`gx = ", $what, "` elementwise, where `", $saved, "` is the value the")]
+        #[doc = "forward pass saved."]
+        ///
+        /// # Panics
+        /// If the lengths differ.
+        pub fn $backward<T: Scalar>(saved: &[T], gy: &[T], gx: &mut [T]) {
+            assert!(
+                saved.len() == gy.len() && saved.len() == gx.len(),
+                concat!(stringify!($backward), ": lengths differ")
+            );
+            for ((g, &s), &gyi) in gx.iter_mut().zip(saved).zip(gy) {
+                *g = $grad(s, gyi);
+            }
+        }
+
+        #[doc = concat!("`gx += ", $what, "`: the accumulating form of [`", stringify!($backward), "`]")]
+        #[doc = "(gradients add up where a value feeds several ops)."]
+        ///
+        /// # Panics
+        /// If the lengths differ.
+        pub fn $acc<T: Scalar>(saved: &[T], gy: &[T], gx: &mut [T]) {
+            assert!(
+                saved.len() == gy.len() && saved.len() == gx.len(),
+                concat!(stringify!($acc), ": lengths differ")
+            );
+            for ((g, &s), &gyi) in gx.iter_mut().zip(saved).zip(gy) {
+                *g += $grad(s, gyi);
+            }
+        }
+
+        #[doc = concat!("In place: `g = ", $what, "` with `gy` read from and written to `g`:")]
+        #[doc = concat!("the in-place form of [`", stringify!($backward), "`].")]
+        ///
+        /// # Panics
+        /// If the lengths differ.
+        pub fn $inplace<T: Scalar>(saved: &[T], g: &mut [T]) {
+            assert_eq!(
+                saved.len(),
+                g.len(),
+                concat!(stringify!($inplace), ": lengths differ")
+            );
+            for (gi, &s) in g.iter_mut().zip(saved) {
+                *gi = $grad(s, *gi);
+            }
+        }
+    };
+}
+
+backward_kernels!(
+    "gy · y · (1 − y)",
+    sigmoid_grad,
+    sigmoid_backward,
+    sigmoid_backward_acc,
+    sigmoid_backward_inplace,
+    "y"
+);
+backward_kernels!(
+    "gy · (x > 0)",
+    relu_grad,
+    relu_backward,
+    relu_backward_acc,
+    relu_backward_inplace,
+    "x"
+);
+backward_kernels!(
+    "gy · (1 − y²)",
+    tanh_grad,
+    tanh_backward,
+    tanh_backward_acc,
+    tanh_backward_inplace,
+    "y"
+);

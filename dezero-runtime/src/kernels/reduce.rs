@@ -51,12 +51,8 @@ pub fn sum_to<T: Scalar>(x: ArrayViewD<'_, T>, shape: &[usize]) -> ArrayD<T> {
         if let Some(flat) = x.as_slice() {
             let inner: usize = x.shape()[summed..].iter().product();
             let mut out = vec![T::zero(); inner];
-            if inner > 0 {
-                for row in flat.chunks_exact(inner) {
-                    for (o, &v) in out.iter_mut().zip(row) {
-                        *o += v;
-                    }
-                }
+            if let Some(rows) = flat.len().checked_div(inner) {
+                super::sum_rows_acc(rows, inner, flat, &mut out);
             }
             return ArrayD::from_shape_vec(IxDyn(shape), out)
                 .expect("sum_to: the summed shape equals the target");
@@ -87,6 +83,9 @@ pub fn sum_rows<T: Scalar>(x: ArrayView2<'_, T>, mut out: ArrayViewMut1<'_, T>) 
         "sum_rows: output length differs from columns"
     );
     out.fill(T::zero());
+    if let (Some(xs), Some(os)) = (x.as_slice(), out.as_slice_mut()) {
+        return super::sum_rows_acc(x.nrows(), x.ncols(), xs, os);
+    }
     for row in x.axis_iter(Axis(0)) {
         out.zip_mut_with(&row, |o, &v| *o += v);
     }
