@@ -70,6 +70,8 @@
 //! `softmax_cross_entropy(y, t)` (integer class targets). Mistakes are
 //! compile errors at the offending token.
 
+#![warn(missing_docs)]
+
 pub use dezero_macros::model;
 pub use dezero_runtime::*;
 

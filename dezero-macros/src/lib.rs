@@ -8,6 +8,8 @@
 //! `plan` → `emit`, driven by `expand`, with errors collected by `ctxt`
 //! and a stub type from `fallback` emitted beside them.
 
+#![warn(missing_docs)]
+
 mod autodiff;
 mod check;
 mod ctxt;

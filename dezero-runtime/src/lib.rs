@@ -3,6 +3,8 @@
 //! Most users depend on the `dezero` facade crate, which re-exports this one
 //! together with the `model!` compiler.
 
+#![warn(missing_docs)]
+
 pub mod arith;
 pub mod compiled;
 pub mod config;
