@@ -2,13 +2,15 @@
 //! every violation into the [`Ctxt`] at the offending token. Nothing here
 //! generates code; shape rules are in [`shape`](crate::shape).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use quote::{quote, ToTokens};
 use syn::{Ident, Type};
 
 use crate::ctxt::Ctxt;
-use crate::parse::{Body, Call, Expr, Field, Function, Model};
+use crate::parse::{Call, Expr, Field, Function, Model};
+
+mod bodies;
 
 /// The activations `fn forward` may call.
 pub const ACTIVATIONS: &[&str] = &["sigmoid", "relu", "tanh"];
@@ -19,14 +21,16 @@ pub const LAYER_TYPES: &[&str] = &["Linear"];
 
 /// Runs every rule.
 pub fn check(cx: &Ctxt, m: &Model) {
+    syntax_errors(cx, m);
     functions_are_forward_then_loss(cx, m);
     function_params(cx, m);
     model_has_layers(cx, m);
     names_are_unique(cx, m);
+    ctor_arg_names_are_free(cx, m);
     layer_types_are_known(cx, m);
     linear_args(cx, m);
     size_args_are_usize(cx, m);
-    bodies_resolve(cx, m);
+    bodies::resolve(cx, m);
     layers_are_used(cx, m);
 }
 
@@ -45,6 +49,22 @@ pub fn is_linear(f: &Field) -> bool {
     f.ty.is_ident("Linear")
 }
 
+/// A syntax error inside a function is reported; the rules below skip that
+/// function's parameters and body (what parsed of them is not what was
+/// meant).
+fn syntax_errors(cx: &Ctxt, m: &Model) {
+    for f in &m.fns {
+        if let Some(e) = &f.error {
+            cx.syn_error(e.clone());
+        }
+    }
+}
+
+/// Whether a function's parameters and body parsed.
+fn parsed(f: &Function) -> bool {
+    f.error.is_none()
+}
+
 /// A model has `fn forward` and at most one `fn loss`, declared after it,
 /// and no other functions.
 fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
@@ -54,12 +74,18 @@ fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
     for f in &m.fns {
         if f.ident == "forward" {
             if seen_forward {
-                cx.error_spanned_by(&f.ident, "duplicate `fn forward`");
+                cx.error_spanned_by(
+                    &f.ident,
+                    "duplicate `fn forward`: a model has one `fn forward(x)`",
+                );
             }
             seen_forward = true;
         } else if f.ident == "loss" {
             if seen_loss {
-                cx.error_spanned_by(&f.ident, "duplicate `fn loss`");
+                cx.error_spanned_by(
+                    &f.ident,
+                    "duplicate `fn loss`: a model has at most one `fn loss(y, t)`",
+                );
             } else if !seen_forward {
                 cx.error_spanned_by(&f.ident, "`fn loss` must come last, after `fn forward`");
             }
@@ -68,12 +94,13 @@ fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
             let near = suggest(&f.ident.to_string(), ["forward", "loss"].iter().copied());
             misspelt |= near == Some("forward");
             let hint = near
-                .map(|s| format!("; did you mean `{s}`?"))
+                .map(|s| format!("; did you mean `fn {s}`?"))
                 .unwrap_or_default();
             cx.error_spanned_by(
                 &f.ident,
                 format!(
-                    "unknown function `{}`: a model has `fn forward(x)` and may have `fn loss(y, t)`{hint}",
+                    "unexpected `fn {}`: a model has `fn forward(x)` and may have \
+                     `fn loss(y, t)`{hint}",
                     f.ident
                 ),
             );
@@ -91,22 +118,34 @@ fn functions_are_forward_then_loss(cx: &Ctxt, m: &Model) {
     }
 }
 
-/// `fn forward` takes one parameter (the input), `fn loss` two (the output
-/// and the target).
+/// `fn forward` takes one parameter (the input), `fn loss` two with
+/// different names (the output and the target).
 fn function_params(cx: &Ctxt, m: &Model) {
-    for f in &m.fns {
+    for f in m.fns.iter().filter(|f| parsed(f)) {
         let (want, what) = if f.ident == "forward" {
-            (1, "`fn forward` takes the input only: `fn forward(x)`")
+            (
+                1,
+                "`fn forward` takes one parameter, the input: `fn forward(x)`",
+            )
         } else if f.ident == "loss" {
             (
                 2,
-                "`fn loss` takes the output and the target: `fn loss(y, t)`",
+                "`fn loss` takes two parameters, the output and the target: `fn loss(y, t)`",
             )
         } else {
             continue;
         };
         if f.params.len() != want {
             cx.error_at(f.paren.span.join(), what);
+        } else if want == 2 && f.params[0] == f.params[1] {
+            let t = &f.params[1];
+            cx.error_spanned_by(
+                t,
+                format!(
+                    "duplicate parameter `{t}`: the output and the target need two names, \
+                     e.g. `fn loss(y, t)`"
+                ),
+            );
         }
     }
 }
@@ -116,7 +155,10 @@ fn model_has_layers(cx: &Ctxt, m: &Model) {
     if m.fields.is_empty() {
         cx.error_at(
             m.brace.span.join(),
-            "a model needs at least one layer, e.g. `l1: Linear(10)`",
+            format!(
+                "model `{}` has no layers: declare at least one, e.g. `l1: Linear(10)`",
+                m.ident
+            ),
         );
     }
 }
@@ -128,14 +170,22 @@ fn names_are_unique(cx: &Ctxt, m: &Model) {
     for f in &m.fields {
         let name = f.ident.to_string();
         if seen.insert(name.clone(), ()).is_some() {
-            cx.error_spanned_by(&f.ident, format!("duplicate layer `{name}`"));
+            cx.error_spanned_by(
+                &f.ident,
+                format!("duplicate layer `{name}`: each layer needs its own name"),
+            );
         } else if ACTIVATIONS.contains(&name.as_str()) || LOSSES.contains(&name.as_str()) {
             cx.error_spanned_by(
                 &f.ident,
-                format!("`{name}` is a built-in function; give the layer another name"),
+                format!("layer `{name}` has the name of a built-in function: rename the layer"),
             );
         } else if name.starts_with("__") {
-            cx.error_spanned_by(&f.ident, "layer names starting with `__` are reserved");
+            cx.error_spanned_by(
+                &f.ident,
+                format!(
+                    "layer name `{name}` is reserved: names starting with `__` are the compiler's"
+                ),
+            );
         }
     }
     let mut args: BTreeMap<String, ()> = BTreeMap::new();
@@ -143,37 +193,96 @@ fn names_are_unique(cx: &Ctxt, m: &Model) {
         if args.insert(a.ident.to_string(), ()).is_some() {
             cx.error_spanned_by(
                 &a.ident,
-                format!("duplicate constructor argument `{}`", a.ident),
+                format!(
+                    "duplicate constructor argument `{}`: each argument needs its own name",
+                    a.ident
+                ),
             );
         }
     }
 }
 
+/// A constructor argument is named neither like a layer (the layer would
+/// hide it while the layers are built) nor like a parameter of the
+/// generated `with_rng(.., in_size, rng)`, nor with the compiler's `__`.
+fn ctor_arg_names_are_free(cx: &Ctxt, m: &Model) {
+    for a in ctor_args(m) {
+        let name = a.ident.to_string();
+        let msg = if m.fields.iter().any(|f| f.ident == a.ident) {
+            format!("constructor argument `{name}` has the name of a layer: rename one of them")
+        } else if name == "in_size" || name == "rng" {
+            format!(
+                "constructor argument `{name}` is reserved: the generated \
+                 `with_rng(.., in_size, rng)` takes a parameter of that name; rename it"
+            )
+        } else if name.starts_with("__") {
+            format!(
+                "constructor argument `{name}` is reserved: names starting with `__` are the \
+                 compiler's"
+            )
+        } else {
+            continue;
+        };
+        cx.error_spanned_by(&a.ident, msg);
+    }
+}
+
 /// A layer type is `Linear` or a nested `model!` type; a name that is close
-/// to a built-in layer is taken for a misspelling of it.
+/// to a built-in layer is taken for a misspelling of it, one that names an
+/// activation for a mistaken layer, and a lowercase one for neither.
 fn layer_types_are_known(cx: &Ctxt, m: &Model) {
     for f in &m.fields {
-        if is_linear(f) {
-            continue;
-        }
         let Some(ident) = f.ty.get_ident() else {
             continue;
         };
-        let name = ident.to_string();
-        let near = suggest(&name, LAYER_TYPES.iter().copied());
-        let lower = name.chars().next().is_some_and(|c| c.is_lowercase());
-        if let Some(s) = near {
-            cx.error_spanned_by(
+        match layer_type_mistake(f) {
+            Some(TypeMistake::Misspelt(s)) => cx.error_spanned_by(
                 ident,
-                format!("unknown layer `{name}`; did you mean `{s}`?"),
-            );
-        } else if lower {
-            cx.error_spanned_by(
+                format!("unknown layer `{ident}`; did you mean `{s}`?"),
+            ),
+            Some(TypeMistake::Activation(a)) => cx.error_spanned_by(
                 ident,
-                format!("unknown layer `{name}`: a layer is `Linear(..)` or another `model!` type"),
-            );
+                format!(
+                    "`{ident}` is not a layer: activations are functions; \
+                     call `{a}(..)` in `fn forward` and remove this field"
+                ),
+            ),
+            Some(TypeMistake::Lowercase) => cx.error_spanned_by(
+                ident,
+                format!(
+                    "unknown layer `{ident}`: a layer is `Linear(..)` or another `model!` type"
+                ),
+            ),
+            None => {}
         }
     }
+}
+
+/// Why a field's layer type is rejected.
+pub enum TypeMistake {
+    /// Close to a built-in layer.
+    Misspelt(&'static str),
+    /// An activation written as a layer (`ReLU()`).
+    Activation(&'static str),
+    /// Lowercase, so neither built in nor a `model!` type.
+    Lowercase,
+}
+
+/// The mistake in a field's layer type, if [`layer_types_are_known`]
+/// rejects it (the stub then declares the field as a `Linear`).
+pub fn layer_type_mistake(f: &Field) -> Option<TypeMistake> {
+    if is_linear(f) {
+        return None;
+    }
+    let name = f.ty.get_ident()?.to_string();
+    if let Some(s) = suggest(&name, LAYER_TYPES.iter().copied()) {
+        return Some(TypeMistake::Misspelt(s));
+    }
+    if let Some(a) = ACTIVATIONS.iter().find(|a| a.eq_ignore_ascii_case(&name)) {
+        return Some(TypeMistake::Activation(a));
+    }
+    name.starts_with(char::is_lowercase)
+        .then_some(TypeMistake::Lowercase)
 }
 
 /// `Linear` takes one or two sizes (`out_size` or `in_size, out_size`),
@@ -187,13 +296,16 @@ fn linear_args(cx: &Ctxt, m: &Model) {
         for arg in &f.args {
             if is_nobias(arg) {
                 if nobias {
-                    cx.error_spanned_by(arg, "duplicate `nobias`");
+                    cx.error_spanned_by(arg, "duplicate `nobias`: write it once, after the sizes");
                 }
                 nobias = true;
                 continue;
             }
             if nobias {
-                cx.error_spanned_by(arg, "`nobias` must come after the sizes");
+                cx.error_spanned_by(
+                    arg,
+                    "`nobias` must come after the sizes: `Linear(10, nobias)`",
+                );
             }
             sizes += 1;
             if sizes > 2 {
@@ -205,17 +317,20 @@ fn linear_args(cx: &Ctxt, m: &Model) {
             }
             match size_of_expr(arg) {
                 Some(SizeExpr::Lit(0)) => {
-                    cx.error_spanned_by(arg, "a layer size must be at least 1");
+                    cx.error_spanned_by(arg, "layer size `0` is too small: a size is at least 1");
                 }
                 Some(SizeExpr::Lit(_)) => {}
                 Some(SizeExpr::Arg(id)) => {
                     if !names.iter().any(|n| id == n) {
-                        let hint = suggest(&id.to_string(), names.iter().map(String::as_str))
+                        let candidates = names.iter().map(String::as_str).chain(["nobias"]);
+                        let hint = suggest(&id.to_string(), candidates)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_else(|| {
-                                "; declare it in the struct's parentheses: \
-                                 `struct Net(hidden_size: usize)`"
-                                    .to_string()
+                                format!(
+                                    "; declare it in the struct's parentheses: \
+                                     `struct {}({id}: usize)`",
+                                    m.ident
+                                )
                             });
                         cx.error_spanned_by(
                             id,
@@ -223,10 +338,7 @@ fn linear_args(cx: &Ctxt, m: &Model) {
                         );
                     }
                 }
-                None => cx.error_spanned_by(
-                    arg,
-                    "a layer size is an integer literal or a constructor argument",
-                ),
+                None => cx.error_spanned_by(arg, not_a_size(arg)),
             }
         }
         if sizes == 0 {
@@ -236,6 +348,29 @@ fn linear_args(cx: &Ctxt, m: &Model) {
             );
         }
     }
+}
+
+/// Why an argument of `Linear` is not a size; DeZero's keyword arguments
+/// (`nobias=True`, `in_size=3`) get the positional form.
+fn not_a_size(arg: &syn::Expr) -> String {
+    let text = arg.to_token_stream().to_string();
+    if let syn::Expr::Assign(a) = arg {
+        let left = a.left.to_token_stream().to_string();
+        return if left == "nobias" {
+            format!(
+                "`{text}` is a keyword argument: write `nobias` alone, e.g. `Linear(10, nobias)`"
+            )
+        } else {
+            format!(
+                "`{text}` is a keyword argument: sizes are positional, \
+                 `Linear(out_size)` or `Linear(in_size, out_size)`"
+            )
+        };
+    }
+    format!(
+        "`{text}` is not a layer size: a size is an integer literal or a constructor \
+         argument, e.g. `Linear(10)` or `Linear(hidden_size)`"
+    )
 }
 
 /// A constructor argument used as a layer size has type `usize`.
@@ -255,60 +390,39 @@ fn size_args_are_usize(cx: &Ctxt, m: &Model) {
     }
 }
 
-/// Every name in a body is bound, every call is to a layer, an activation or
-/// (last in `fn loss`) a loss, with the right number of arguments, and every
-/// binding is used.
-fn bodies_resolve(cx: &Ctxt, m: &Model) {
-    let layers: Vec<&Field> = m.fields.iter().collect();
-    for f in &m.fns {
-        let role = if f.ident == "forward" {
-            Role::Forward
-        } else if f.ident == "loss" {
-            Role::Loss
-        } else {
-            continue;
-        };
-        let mut r = Resolver {
-            cx,
-            layers: &layers,
-            scope: Vec::new(),
-            role,
-            target: None,
-        };
-        for (i, p) in f.params.iter().enumerate() {
-            if role == Role::Loss && i == 1 {
-                r.target = Some(p.clone());
-            } else {
-                r.scope.push(Binding {
-                    ident: p.clone(),
-                    used: false,
-                    is_param: true,
-                });
-            }
-        }
-        r.body(&f.body);
+/// Whether a function has the parameters [`function_params`] requires.
+fn params_ok(f: &Function) -> bool {
+    if f.ident == "forward" {
+        f.params.len() == 1
+    } else {
+        f.params.len() == 2 && f.params[0] != f.params[1]
     }
 }
 
-/// Every declared layer is called in `fn forward`, and a nested model once.
+/// Every declared layer is called in a finished `fn forward`, and a nested
+/// model once.
 fn layers_are_used(cx: &Ctxt, m: &Model) {
-    let Some(fwd) = forward_fn(m) else {
+    let Some(fwd) = forward_fn(m).filter(|f| parsed(f)) else {
+        return;
+    };
+    let Some(tail) = &fwd.body.tail else {
         return;
     };
     let mut calls: BTreeMap<String, Vec<&Call>> = BTreeMap::new();
+    let mut names = BTreeSet::new();
     for l in &fwd.body.lets {
-        collect_calls(&l.init, &mut calls);
+        collect_calls(&l.init, &mut calls, &mut names);
     }
-    if let Some(t) = &fwd.body.tail {
-        collect_calls(t, &mut calls);
-    }
+    collect_calls(tail, &mut calls, &mut names);
     for f in &m.fields {
         let uses = calls.get(&f.ident.to_string()).map_or(0, Vec::len);
-        if uses == 0 {
+        // A layer written as a value was reported as such.
+        if uses == 0 && !names.contains(&f.ident.to_string()) {
             cx.error_spanned_by(
                 &f.ident,
                 format!(
-                    "layer `{}` is declared but never called in `fn forward`",
+                    "layer `{}` is declared but never called in `fn forward`: \
+                     call it or remove it",
                     f.ident
                 ),
             );
@@ -328,270 +442,29 @@ fn layers_are_used(cx: &Ctxt, m: &Model) {
     }
 }
 
-/// Reports a call with the wrong number of arguments: under the extra
-/// arguments when there are too many, under the parentheses otherwise.
-fn arity(cx: &Ctxt, c: &Call, want: usize, what: &str) {
-    let got = c.args.len();
-    if got == want {
-        return;
-    }
-    let plural = if want == 1 { "argument" } else { "arguments" };
-    let msg = format!("{what} takes {want} {plural} but {got} were given");
-    if got > want {
-        let extra: proc_macro2::TokenStream = c
-            .args
-            .iter()
-            .skip(want)
-            .map(ToTokens::to_token_stream)
-            .collect();
-        cx.error_spanned_by(extra, msg);
-    } else {
-        cx.error_at(c.paren.span.join(), msg);
-    }
-}
-
-/// Every call in `e`, by callee name, in source order.
-fn collect_calls<'a>(e: &'a Expr, calls: &mut BTreeMap<String, Vec<&'a Call>>) {
+/// Every call in `e`, by callee name, in source order; and every name used
+/// as a value.
+fn collect_calls<'a>(
+    e: &'a Expr,
+    calls: &mut BTreeMap<String, Vec<&'a Call>>,
+    names: &mut BTreeSet<String>,
+) {
     match e {
-        Expr::Name(_) => {}
+        Expr::Name(id) => {
+            names.insert(id.to_string());
+        }
         Expr::Call(c) => {
             calls.entry(c.func.to_string()).or_default().push(c);
             for a in &c.args {
-                collect_calls(a, calls);
+                collect_calls(a, calls, names);
             }
         }
         Expr::Binary(b) => {
-            collect_calls(&b.lhs, calls);
-            collect_calls(&b.rhs, calls);
+            collect_calls(&b.lhs, calls, names);
+            collect_calls(&b.rhs, calls, names);
         }
-        Expr::Paren(p) => collect_calls(&p.inner, calls),
+        Expr::Paren(p) => collect_calls(&p.inner, calls, names),
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Forward,
-    Loss,
-}
-
-struct Binding {
-    ident: Ident,
-    used: bool,
-    is_param: bool,
-}
-
-/// Walks one body with its scope of bindings.
-struct Resolver<'a> {
-    cx: &'a Ctxt,
-    layers: &'a [&'a Field],
-    scope: Vec<Binding>,
-    role: Role,
-    target: Option<Ident>,
-}
-
-impl Resolver<'_> {
-    fn body(&mut self, body: &Body) {
-        for l in &body.lets {
-            self.expr(&l.init, false);
-            self.scope.push(Binding {
-                ident: l.ident.clone(),
-                used: false,
-                is_param: false,
-            });
-        }
-        match &body.tail {
-            None => {
-                let msg = match self.role {
-                    Role::Forward => "`fn forward` must end with an expression: the model's output",
-                    Role::Loss => {
-                        "`fn loss` must end with a loss: `mean_squared_error(y, t)` or \
-                         `softmax_cross_entropy(y, t)`"
-                    }
-                };
-                self.cx.error_at(body.brace.span.close(), msg);
-            }
-            Some(tail) => {
-                if self.role == Role::Loss && !is_loss_call(tail) {
-                    self.cx.error_spanned_by(
-                        tail,
-                        "`fn loss` must end with a loss: `mean_squared_error(y, t)` or \
-                         `softmax_cross_entropy(y, t)`",
-                    );
-                }
-                self.expr(tail, true);
-            }
-        }
-        for b in &self.scope {
-            if !b.used {
-                let msg = if b.is_param {
-                    format!("parameter `{}` is never used", b.ident)
-                } else {
-                    format!("`{}` is never used", b.ident)
-                };
-                self.cx.error_spanned_by(&b.ident, msg);
-            }
-        }
-    }
-
-    /// Checks `e`; `is_tail` says whether it is the whole value of the body.
-    fn expr(&mut self, e: &Expr, is_tail: bool) {
-        match e {
-            Expr::Name(id) => self.name(id),
-            Expr::Paren(p) => self.expr(&p.inner, false),
-            Expr::Binary(b) => {
-                self.expr(&b.lhs, false);
-                self.expr(&b.rhs, false);
-            }
-            Expr::Call(c) => self.call(c, is_tail),
-        }
-    }
-
-    /// `loss(t, y)`: one error for the swap, rather than one per argument.
-    fn swapped_loss_args(&mut self, c: &Call) -> bool {
-        let (Some(Expr::Name(a)), Some(Expr::Name(b))) = (c.args.first(), c.args.iter().nth(1))
-        else {
-            return false;
-        };
-        let is_target = self.target.as_ref().is_some_and(|t| t == a);
-        let Some(out) = self.scope.iter_mut().rev().find(|x| x.ident == *b) else {
-            return false;
-        };
-        if !is_target {
-            return false;
-        }
-        out.used = true;
-        let msg = format!(
-            "the arguments are swapped: the output comes first, then the target: `{}({b}, {a})`",
-            c.func
-        );
-        self.cx.error_at(c.paren.span.join(), msg);
-        true
-    }
-
-    fn name(&mut self, id: &Ident) {
-        if let Some(b) = self.scope.iter_mut().rev().find(|b| b.ident == *id) {
-            b.used = true;
-            return;
-        }
-        if self.target.as_ref().is_some_and(|t| t == id) {
-            self.cx.error_spanned_by(
-                id,
-                format!("the target `{id}` can only be the second argument of the loss"),
-            );
-            return;
-        }
-        if self.layers.iter().any(|l| l.ident == *id) {
-            self.cx.error_spanned_by(
-                id,
-                format!("`{id}` is a layer; call it on a value: `{id}(x)`"),
-            );
-            return;
-        }
-        let names: Vec<String> = self.scope.iter().map(|b| b.ident.to_string()).collect();
-        let near = suggest(&id.to_string(), names.iter().map(String::as_str));
-        // The suggested binding was surely meant: do not also call it unused.
-        if let Some(n) = near {
-            if let Some(b) = self.scope.iter_mut().rev().find(|b| b.ident == n) {
-                b.used = true;
-            }
-        }
-        let hint = near
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        self.cx
-            .error_spanned_by(id, format!("cannot find value `{id}` in this model{hint}"));
-    }
-
-    fn call(&mut self, c: &Call, is_tail: bool) {
-        let name = c.func.to_string();
-        if let Some(layer) = self.layers.iter().find(|l| l.ident == c.func) {
-            if self.role == Role::Loss {
-                self.cx.error_spanned_by(
-                    &c.func,
-                    format!("layer `{name}` is called in `fn loss`; call layers in `fn forward`"),
-                );
-            }
-            arity(self.cx, c, 1, &format!("layer `{}`", layer.ident));
-            for a in &c.args {
-                self.expr(a, false);
-            }
-        } else if ACTIVATIONS.contains(&name.as_str()) {
-            arity(self.cx, c, 1, &format!("`{name}`"));
-            for a in &c.args {
-                self.expr(a, false);
-            }
-        } else if LOSSES.contains(&name.as_str()) {
-            if !(is_tail && self.role == Role::Loss) {
-                let where_ = if self.role == Role::Forward {
-                    "; `fn forward` computes the output, and `fn loss(y, t)` its loss"
-                } else {
-                    ""
-                };
-                self.cx.error_spanned_by(
-                    &c.func,
-                    format!(
-                        "`{name}` is a loss: it can only be the last expression of `fn loss`{where_}"
-                    ),
-                );
-            }
-            arity(
-                self.cx,
-                c,
-                2,
-                &format!("`{name}` (of the output and the target)"),
-            );
-            if self.swapped_loss_args(c) {
-                return;
-            }
-            if let Some(first) = c.args.first() {
-                self.expr(first, false);
-            }
-            if let Some(second) = c.args.iter().nth(1) {
-                let is_target = matches!(second, Expr::Name(id)
-                    if self.target.as_ref().is_some_and(|t| t == id));
-                if !is_target && self.role == Role::Loss {
-                    let t = self
-                        .target
-                        .as_ref()
-                        .map_or_else(|| "t".to_string(), |t| t.to_string());
-                    self.cx.error_spanned_by(
-                        second,
-                        format!("the second argument of a loss is the target `{t}`"),
-                    );
-                }
-            }
-        } else {
-            let mut candidates: Vec<String> =
-                self.layers.iter().map(|l| l.ident.to_string()).collect();
-            candidates.extend(ACTIVATIONS.iter().map(|s| s.to_string()));
-            if self.role == Role::Loss {
-                candidates.extend(LOSSES.iter().map(|s| s.to_string()));
-            }
-            let hint = match suggest(&name, candidates.iter().map(String::as_str)) {
-                Some(s) => format!("; did you mean `{s}`?"),
-                None => {
-                    let layers: Vec<String> = self
-                        .layers
-                        .iter()
-                        .map(|l| format!("`{}`", l.ident))
-                        .collect();
-                    format!(
-                        "; expected a layer ({}) or one of `sigmoid`, `relu`, `tanh`",
-                        layers.join(", ")
-                    )
-                }
-            };
-            self.cx
-                .error_spanned_by(&c.func, format!("unknown function `{name}`{hint}"));
-            for a in &c.args {
-                self.expr(a, false);
-            }
-        }
-    }
-}
-
-fn is_loss_call(e: &Expr) -> bool {
-    matches!(e, Expr::Call(c) if LOSSES.contains(&c.func.to_string().as_str()))
 }
 
 /// The constructor arguments of a model.

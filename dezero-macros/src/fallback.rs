@@ -4,7 +4,7 @@
 //! still type-checks and the only errors shown are the model's own.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::check;
 use crate::parse::Model;
@@ -16,32 +16,29 @@ pub fn stub(m: &Model) -> TokenStream {
     let (attrs, vis, name, st) = (&m.attrs, &m.vis, &m.ident, &m.struct_token);
     let mut seen: Vec<String> = Vec::new();
     let unique = m.fields.iter().filter(|f| {
-        // a duplicate was reported; declaring it twice would add an error
+        // a duplicate was reported, and so was a `__` name (which could
+        // clash with `__ws`); declaring either would add an error
         let n = f.ident.to_string();
-        let dup = seen.contains(&n);
+        let keep = !seen.contains(&n) && !n.starts_with("__");
         seen.push(n);
-        !dup
+        keep
     });
     let fields = unique.map(|f| {
         let ident = &f.ident;
-        let ty = match f.ty.get_ident() {
-            Some(i)
-                if check::suggest(&i.to_string(), check::LAYER_TYPES.iter().copied()).is_some()
-                    || i.to_string().starts_with(char::is_lowercase) =>
-            {
-                quote!(#dz::Linear<T>)
-            }
-            _ if check::is_linear(f) => quote!(#dz::Linear<T>),
-            _ => {
-                let ty = &f.ty;
-                quote!(#ty<T>)
-            }
+        let ty = if check::is_linear(f) || check::layer_type_mistake(f).is_some() {
+            quote!(#dz::Linear<T>)
+        } else {
+            let ty = &f.ty;
+            quote!(#ty<T>)
         };
         quote!(pub #ident: #ty,)
     });
+    // Positional names: a duplicate or reserved argument name was reported,
+    // and must not clash here; only the types matter to the callers.
     let args: Vec<TokenStream> = check::ctor_args(m)
-        .map(|a| {
-            let (i, t) = (&a.ident, &a.ty);
+        .enumerate()
+        .map(|(i, a)| {
+            let (i, t) = (format_ident!("__a{i}"), &a.ty);
             quote!(#i: #t)
         })
         .collect();
@@ -59,7 +56,7 @@ pub fn stub(m: &Model) -> TokenStream {
             /// Stub: the `model!` has errors.
             pub fn new(#(#args),*) -> Self { #never }
             /// Stub: the `model!` has errors.
-            pub fn with_rng(#(#args2,)* in_size: usize, rng: &mut #dz::random::RandomState) -> #dz::Result<Self> { #never }
+            pub fn with_rng(#(#args2,)* __in_size: usize, __rng: &mut #dz::random::RandomState) -> #dz::Result<Self> { #never }
             #[doc(hidden)]
             pub fn __build(#(#args3,)* __rng: ::core::option::Option<&mut #dz::random::RandomState>) -> Self { #never }
             /// Stub: the `model!` has errors.

@@ -2,9 +2,10 @@
 //! grammar in each doc comment. Parsing only checks the grammar; what the
 //! names mean is [`check`](crate::check)'s business.
 
-use proc_macro2::TokenStream;
+use proc_macro2::extra::DelimSpan;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::ToTokens;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{End, Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, parenthesized, token, Attribute, Ident, Path, Token, Type, Visibility};
 
@@ -42,6 +43,9 @@ impl Parse for Model {
         } else {
             None
         };
+        expect_group(input, Delimiter::Brace, ident.span(), || {
+            format!("expected `{{` and the layers after `{ident}`: `struct {ident} {{ l1: Linear(10) }}`")
+        })?;
         let content;
         let brace = braced!(content in input);
         let fields = content.parse_terminated(Field::parse, Token![,])?;
@@ -102,8 +106,15 @@ pub struct CtorArg {
 
 impl Parse for CtorArg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let ident: Ident = input.parse()?;
+        if !input.peek(Token![:]) {
+            return Err(syn::Error::new(
+                ident.span(),
+                format!("constructor argument `{ident}` needs a type: `{ident}: usize`"),
+            ));
+        }
         Ok(CtorArg {
-            ident: input.parse()?,
+            ident,
             colon: input.parse()?,
             ty: input.parse()?,
         })
@@ -141,6 +152,16 @@ impl Parse for Field {
         let ident = input.parse()?;
         let colon = input.parse()?;
         let ty = Path::parse_mod_style(input)?;
+        if !input.peek(token::Paren) {
+            return Err(syn::Error::new_spanned(
+                &ty,
+                format!(
+                    "`{}` needs its arguments in parentheses, e.g. `Linear(10)`, \
+                     or `Block()` for a model without arguments",
+                    ty.to_token_stream()
+                ),
+            ));
+        }
         let content;
         let paren = parenthesized!(content in input);
         let args = content.parse_terminated(syn::Expr::parse, Token![,])?;
@@ -158,6 +179,10 @@ impl Parse for Field {
 /// ```text
 /// Function := `fn` Ident `(` Ident,* `)` Body
 /// ```
+///
+/// A syntax error inside the parentheses or the body is kept in `error`
+/// rather than returned, so that the rest of the model is still checked
+/// and its stub emitted.
 #[allow(dead_code, reason = "tokens kept for spans, as in syn's syntax trees")]
 pub struct Function {
     /// The `fn` keyword.
@@ -166,27 +191,139 @@ pub struct Function {
     pub ident: Ident,
     /// The parentheses around the parameters.
     pub paren: token::Paren,
-    /// The parameters (`x`; or `y, t`).
+    /// The parameters (`x`; or `y, t`); empty if they did not parse.
     pub params: Punctuated<Ident, Token![,]>,
-    /// The body.
+    /// The body; empty if it did not parse.
     pub body: Body,
+    /// The syntax errors inside the parentheses, return type or body.
+    pub error: Option<syn::Error>,
 }
 
 impl Parse for Function {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let fn_token = input.parse()?;
-        let ident = input.parse()?;
-        let content;
-        let paren = parenthesized!(content in input);
-        let params = content.parse_terminated(Ident::parse, Token![,])?;
-        let body = input.parse()?;
+        let ident: Ident = input.parse()?;
+        let signature = match ident.to_string().as_str() {
+            "forward" => "fn forward(x)".to_string(),
+            "loss" => "fn loss(y, t)".to_string(),
+            other => format!("fn {other}(..)"),
+        };
+        expect_group(input, Delimiter::Parenthesis, ident.span(), || {
+            format!("expected `(` and the parameters after `fn {ident}`: `{signature}`")
+        })?;
+        let mut error = None;
+        let (paren, params) = recover(
+            input,
+            &mut error,
+            |input| {
+                let content;
+                let paren = parenthesized!(content in input);
+                Ok((paren, parse_params(&content)?))
+            },
+            |span| (token::Paren(span), Punctuated::new()),
+        )?;
+        if input.peek(Token![->]) {
+            let arrow: Token![->] = input.parse()?;
+            let ty: Type = input.parse()?;
+            push_error(
+                &mut error,
+                syn::Error::new_spanned(
+                    quote::quote!(#arrow #ty),
+                    format!(
+                        "`fn {ident}` takes no return type: remove `-> {}`; its value is a \
+                         matrix whose width the compiler infers",
+                        ty.to_token_stream()
+                    ),
+                ),
+            );
+        }
+        expect_group(input, Delimiter::Brace, paren.span.close(), || {
+            format!("expected the body of `fn {ident}` in braces: `{signature} {{ .. }}`")
+        })?;
+        let body = recover(input, &mut error, Body::parse, |span| Body {
+            brace: token::Brace(span),
+            lets: Vec::new(),
+            tail: None,
+        })?;
         Ok(Function {
             fn_token,
             ident,
             paren,
             params,
             body,
+            error,
         })
+    }
+}
+
+/// Parameters are bare names: their values are matrices.
+fn parse_params(input: ParseStream) -> syn::Result<Punctuated<Ident, Token![,]>> {
+    let mut params = Punctuated::new();
+    while !input.is_empty() {
+        let p: Ident = input.parse()?;
+        if input.peek(Token![:]) {
+            let colon: Token![:] = input.parse()?;
+            let ty: Type = input.parse()?;
+            return Err(syn::Error::new_spanned(
+                quote::quote!(#p #colon #ty),
+                format!(
+                    "parameter `{p}` takes no type: remove `: {}`; every value is a matrix \
+                     whose width the compiler infers",
+                    ty.to_token_stream()
+                ),
+            ));
+        }
+        params.push_value(p);
+        if input.is_empty() {
+            break;
+        }
+        params.push_punct(input.parse()?);
+    }
+    Ok(params)
+}
+
+/// Fails with `msg` unless the next token is a group delimited by `delim`:
+/// at that token, or at `last` when the input ends there (syn would point
+/// at the whole macro call).
+fn expect_group(
+    input: ParseStream,
+    delim: Delimiter,
+    last: Span,
+    msg: impl FnOnce() -> String,
+) -> syn::Result<()> {
+    if input.cursor().group(delim).is_some() {
+        Ok(())
+    } else if input.is_empty() {
+        Err(syn::Error::new(last, msg()))
+    } else {
+        Err(input.error(msg()))
+    }
+}
+
+/// Parses the next token tree, a group (see [`expect_group`]), with
+/// `parse`. A syntax error inside the group is added to `error` and the
+/// group skipped (the value is then `empty`).
+fn recover<T>(
+    input: ParseStream,
+    error: &mut Option<syn::Error>,
+    parse: impl FnOnce(ParseStream) -> syn::Result<T>,
+    empty: impl FnOnce(DelimSpan) -> T,
+) -> syn::Result<T> {
+    // A fork, because syn fails the whole parse when a group is left
+    // half-read, and a fork keeps its own record of that.
+    let ahead = input.fork();
+    let parsed = parse(&ahead);
+    let group: Group = input.parse()?;
+    parsed.or_else(|e| {
+        push_error(error, e);
+        Ok(empty(group.delim_span()))
+    })
+}
+
+fn push_error(error: &mut Option<syn::Error>, e: syn::Error) {
+    match error {
+        Some(first) => first.combine(e),
+        None => *error = Some(e),
     }
 }
 
@@ -214,24 +351,7 @@ impl Parse for Body {
             None
         } else {
             let e: Expr = content.parse()?;
-            if content.peek(Token![;]) {
-                return Err(content.error(
-                    "expected the end of the body: the last expression is the function's value, \
-                     without `;`",
-                ));
-            }
-            if content.peek(Token![/]) {
-                return Err(content.error(
-                    "`/` is not supported: values combine with `+`, `-` and `*` (elementwise)",
-                ));
-            }
-            if !content.is_empty() {
-                let lookahead = content.lookahead1();
-                lookahead.peek(Token![+]);
-                lookahead.peek(Token![-]);
-                lookahead.peek(Token![*]);
-                return Err(lookahead.error());
-            }
+            expr_end(&content, Then::BodyEnd)?;
             Some(e)
         };
         Ok(Body { brace, lets, tail })
@@ -261,18 +381,7 @@ impl Parse for Let {
         let ident = input.parse()?;
         let eq = input.parse()?;
         let init = input.parse()?;
-        if input.peek(Token![/]) {
-            return Err(input.error(
-                "`/` is not supported: values combine with `+`, `-` and `*` (elementwise)",
-            ));
-        }
-        let lookahead = input.lookahead1();
-        if !lookahead.peek(Token![;]) {
-            lookahead.peek(Token![+]);
-            lookahead.peek(Token![-]);
-            lookahead.peek(Token![*]);
-            return Err(lookahead.error());
-        }
+        expr_end(input, Then::Semi)?;
         let semi = input.parse()?;
         Ok(Let {
             let_token,
@@ -385,13 +494,30 @@ fn parse_term(input: ParseStream) -> syn::Result<Expr> {
 }
 
 fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(syn::Lit) {
+        let lit: syn::Lit = input.parse()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "constant `{}` is not supported: an operand is a value such as `x`, \
+                 `l1(x)` or `(a + b)`",
+                lit.to_token_stream()
+            ),
+        ));
+    }
+    if input.peek(Token![return]) {
+        return Err(input.error(
+            "`return` is not supported: a function's value is its last expression, \
+             written without `;`",
+        ));
+    }
     let lookahead = input.lookahead1();
     if lookahead.peek(Ident) {
         let ident: Ident = input.parse()?;
         if input.peek(token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
-            let args = content.parse_terminated(Expr::parse, Token![,])?;
+            let args = parse_args(&content)?;
             Ok(Expr::Call(Call {
                 func: ident,
                 paren,
@@ -404,9 +530,7 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
         let content;
         let paren = parenthesized!(content in input);
         let inner: Expr = content.parse()?;
-        if !content.is_empty() {
-            return Err(content.error("expected `)`"));
-        }
+        expr_end(&content, Then::Close)?;
         Ok(Expr::Paren(ParenExpr {
             paren,
             inner: Box::new(inner),
@@ -414,6 +538,75 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
     } else {
         Err(lookahead.error())
     }
+}
+
+/// `Expr,*` inside a call's parentheses.
+fn parse_args(input: ParseStream) -> syn::Result<Punctuated<Expr, Token![,]>> {
+    let mut args = Punctuated::new();
+    while !input.is_empty() {
+        args.push_value(input.parse()?);
+        expr_end(input, Then::Comma)?;
+        if input.is_empty() {
+            break;
+        }
+        args.push_punct(input.parse()?);
+    }
+    Ok(args)
+}
+
+/// What may follow a whole expression.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// `;`, ending a `let`.
+    Semi,
+    /// `,` or `)`, in a call's arguments.
+    Comma,
+    /// `)`, inside parentheses.
+    Close,
+    /// `}`: the expression is the function's value.
+    BodyEnd,
+}
+
+/// After a whole expression comes what `then` allows, else an error says
+/// what was expected (an operator would have continued the expression);
+/// `/`, and `;` after a function's value, are explained.
+fn expr_end(input: ParseStream, then: Then) -> syn::Result<()> {
+    let done = match then {
+        Then::Semi => input.peek(Token![;]),
+        Then::Comma => input.peek(Token![,]) || input.is_empty(),
+        Then::Close | Then::BodyEnd => input.is_empty(),
+    };
+    if done {
+        return Ok(());
+    }
+    if input.peek(Token![/]) {
+        return Err(
+            input.error("`/` is not supported: values combine with `+`, `-` and `*` (elementwise)")
+        );
+    }
+    if then == Then::BodyEnd && input.peek(Token![;]) {
+        return Err(input.error(
+            "unexpected `;` after the function's value: its last expression is written \
+             without `;`",
+        ));
+    }
+    let lookahead = input.lookahead1();
+    lookahead.peek(Token![+]);
+    lookahead.peek(Token![-]);
+    lookahead.peek(Token![*]);
+    match then {
+        Then::Semi => {
+            lookahead.peek(Token![;]);
+        }
+        Then::Comma => {
+            lookahead.peek(Token![,]);
+            lookahead.peek(End);
+        }
+        Then::Close | Then::BodyEnd => {
+            lookahead.peek(End);
+        }
+    }
+    Err(lookahead.error())
 }
 
 impl ToTokens for Expr {
@@ -460,4 +653,26 @@ impl ToTokens for Field {
 /// Parses a whole `model!` input.
 pub fn parse(input: TokenStream) -> syn::Result<Model> {
     syn::parse2(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_in_a_function_keeps_the_rest_of_the_model() {
+        let src = "
+            struct Net { l1: Linear(10), l2: Linear(1) }
+            fn forward(x: Variable) { l2(l1(x) / 2) }
+            fn loss(y, t) { mean_squared_error(y, t) }";
+        let m = parse(src.parse().expect("tokens")).expect("the model parses");
+        assert_eq!(m.fields.len(), 2);
+        assert_eq!(m.fns.len(), 2);
+        // One error in the parameters, one in the body.
+        let err = m.fns[0].error.as_ref().expect("forward's errors are kept");
+        assert_eq!(err.clone().into_iter().count(), 2, "{err}");
+        assert!(m.fns[0].body.tail.is_none());
+        assert!(m.fns[1].error.is_none());
+        assert!(m.fns[1].body.tail.is_some());
+    }
 }

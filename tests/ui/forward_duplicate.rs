@@ -1,0 +1,15 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+        l1: Linear(1),
+    }
+    fn forward(x) {
+        l1(x)
+    }
+    fn forward(x) {
+        l1(x)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+        l1: Linear(10),
+        l2: Linear(1),
+    }
+    fn forward(x) {
+        let h = sigmoid(l1(x));
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+    }
+    fn forward(x) {
+        x
+    }
+}
+
+fn main() {}

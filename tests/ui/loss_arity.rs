@@ -1,0 +1,15 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+        l1: Linear(1),
+    }
+    fn forward(x) {
+        l1(x)
+    }
+    fn loss(y, t) {
+        mean_squared_error(y)
+    }
+}
+
+fn main() {}

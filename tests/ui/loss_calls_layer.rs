@@ -1,0 +1,16 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+        l1: Linear(10),
+        l2: Linear(1),
+    }
+    fn forward(x) {
+        l2(sigmoid(l1(x)))
+    }
+    fn loss(y, t) {
+        mean_squared_error(l2(y), t)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,37 @@
+// A width mismatch (found by shape inference, after the checks) gives one
+// error: the stub keeps every use below compiling.
+use dezero::prelude::*;
+use ndarray::Array2;
+
+model! {
+    /// A model with one mistake.
+    pub struct TwoLayerNet(hidden_size: usize, out_size: usize) {
+        l1: Linear(hidden_size),
+        l2: Linear(1),
+        skip: Linear(out_size, 2),
+    }
+    fn forward(x) {
+        let y = sigmoid(l1(x));
+        l2(y) + skip(x)
+    }
+    fn loss(y, t) {
+        mean_squared_error(y, t)
+    }
+}
+
+fn main() -> dezero::Result<()> {
+    let mut model = TwoLayerNet::<f32>::new(10, 1);
+    let mut opt = SGD::new(0.2);
+    opt.setup(&model);
+    let x = Array2::<f32>::zeros((100, 1));
+    for _ in 0..10 {
+        model.cleargrads();
+        let loss: f32 = model.forward_backward(x.view(), x.view())?;
+        println!("{loss}");
+        opt.update();
+    }
+    let y = model.predict(x.view())?;
+    println!("{} {}", y.len(), model.l1.w.shape().len());
+    println!("{}", model.plan());
+    Ok(())
+}

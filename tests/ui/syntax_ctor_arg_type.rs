@@ -1,0 +1,13 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net(hidden_size) {
+        l1: Linear(hidden_size),
+        l2: Linear(1),
+    }
+    fn forward(x) {
+        l2(sigmoid(l1(x)))
+    }
+}
+
+fn main() {}

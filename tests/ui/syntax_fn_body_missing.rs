@@ -1,0 +1,10 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net {
+        l1: Linear(1),
+    }
+    fn forward(x)
+}
+
+fn main() {}

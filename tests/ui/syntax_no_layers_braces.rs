@@ -1,0 +1,7 @@
+use dezero::prelude::*;
+
+model! {
+    struct Net(hidden_size: usize)
+}
+
+fn main() {}
