@@ -2,94 +2,53 @@
 //! ([`NpzFile`]), and DeZero's weight files ([`save_weights`],
 //! [`load_weights`]), which move weights between this crate and Python
 //! DeZero/NumPy both ways.
+//!
+//! # Untrusted files
+//!
+//! A weights file is outside input: anything may be in it, and reading it
+//! returns an error naming the key and what is wrong, never a panic. No
+//! read allocates more than the archive's bytes could decompress to. Before
+//! an array's data is read, its `.npy` header is parsed on its own (at most
+//! NumPy's 10 000 bytes), and the byte size that its shape and dtype claim
+//! must equal the size the zip entry declares, which in turn must be no more
+//! than the entry's compressed bytes can expand to (as many when stored,
+//! 1032 times as many under deflate), which must lie within the archive. So
+//! a header claiming 2⁴⁰ elements in a 1 KB file is an error, not a request
+//! for 4 TiB. Truncation, a damaged directory, a checksum mismatch, an entry
+//! that is not an `.npy` array, a dtype NumPy names but this crate does not
+//! read, and a compression method NumPy does not write are errors too.
+//!
+//! Big-endian (`>f4`) and Fortran-order arrays are valid `.npy` content that
+//! NumPy writes and DeZero loads: they are read as NumPy reads them, into
+//! row-major arrays.
+//!
+//! # Interrupted saves
+//!
+//! [`save_weights`] writes beside the target and renames over it, so a save
+//! that fails, or a process killed in the middle of one, leaves the previous
+//! file as it was. A killed save's temporary file is removed by the next save
+//! to the same path.
+
+mod npz;
+mod save;
 
 use std::collections::HashSet;
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::Path;
 
 use ndarray::ArrayD;
-use ndarray_npy::{
-    NpzReader, NpzWriter, ReadNpyError, ReadNpzError, ReadableElement, WritableElement,
-};
+use ndarray_npy::npy::header::Header;
+use ndarray_npy::{ReadableElement, WritableElement};
 
 use crate::error::{Error, Result};
 use crate::layers::Layer;
 use crate::scalar::Scalar;
 use crate::variable::Parameter;
 
-/// An open `.npz` archive whose arrays are read by name.
-///
-/// ```no_run
-/// use dezero_runtime::io::NpzFile;
-/// let mut f = NpzFile::open("weights.npz")?;
-/// for name in f.names()? {
-///     let a = f.array::<f32>(&name)?;
-///     println!("{name}: {:?}", a.shape());
-/// }
-/// # Ok::<(), dezero_runtime::Error>(())
-/// ```
-pub struct NpzFile {
-    path: PathBuf,
-    reader: NpzReader<BufReader<File>>,
-}
-
-impl NpzFile {
-    /// Opens an archive.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the file cannot be opened, [`Error::Weights`] if it
-    /// is not a zip archive.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
-        let file = File::open(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let reader = NpzReader::new(BufReader::new(file)).map_err(|e| Error::Weights {
-            path: path.clone(),
-            message: format!("not a readable .npz archive: {e}"),
-        })?;
-        Ok(NpzFile { path, reader })
-    }
-
-    /// The names of the arrays, without the `.npy` suffix (as NumPy lists them).
-    ///
-    /// # Errors
-    /// [`Error::Weights`] if the archive's directory is damaged.
-    pub fn names(&mut self) -> Result<Vec<String>> {
-        self.reader.names().map_err(|e| Error::Weights {
-            path: self.path.clone(),
-            message: format!("cannot list arrays: {e}"),
-        })
-    }
-
-    /// Reads the array `name` with element type `T`.
-    ///
-    /// # Errors
-    /// [`Error::Weights`] naming the key if it is missing, damaged, or of
-    /// another element type.
-    pub fn array<T: ReadableElement>(&mut self, name: &str) -> Result<ArrayD<T>> {
-        self.read_raw(name).map_err(|e| Error::Weights {
-            path: self.path.clone(),
-            message: format!("key `{name}`: {e}"),
-        })
-    }
-
-    /// Reads `name` as `T`, keeping ndarray-npy's error so that a wrong
-    /// element type can be told apart from a damaged entry.
-    fn read_raw<T: ReadableElement>(&mut self, name: &str) -> Result<ArrayD<T>, ReadNpzError> {
-        self.reader
-            .by_name::<ndarray::OwnedRepr<T>, ndarray::IxDyn>(name)
-    }
-
-    /// The path the archive was opened from.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
+use npz::EntryError;
+pub use npz::NpzFile;
 
 /// One way a weights file and a model disagree, naming the key (carried by
 /// [`Error::WeightKeys`]).
@@ -156,6 +115,12 @@ pub enum WeightProblem {
         /// The key.
         key: String,
     },
+    /// The file has two arrays that answer to `key` (entries `key` and
+    /// `key.npy`), so it cannot say which one is meant.
+    RepeatedInFile {
+        /// The key.
+        key: String,
+    },
 }
 
 impl WeightProblem {
@@ -168,7 +133,8 @@ impl WeightProblem {
             | WeightProblem::Dtype { key, .. }
             | WeightProblem::Unreadable { key, .. }
             | WeightProblem::Duplicate { key }
-            | WeightProblem::NoData { key } => key,
+            | WeightProblem::NoData { key }
+            | WeightProblem::RepeatedInFile { key } => key,
         }
     }
 }
@@ -202,6 +168,10 @@ impl fmt::Display for WeightProblem {
                 "key `{key}`: parameter has no data (a lazy layer never called; \
                  call it once or load weights into it first)"
             ),
+            WeightProblem::RepeatedInFile { key } => write!(
+                f,
+                "key `{key}` is in the file twice (as `{key}` and `{key}.npy`)"
+            ),
         }
     }
 }
@@ -210,10 +180,14 @@ impl fmt::Display for WeightProblem {
 /// archive, keyed as DeZero's `Layer.save_weights` keys them (`l0/W`,
 /// `l0/b`, `block/l1/W`), so NumPy and DeZero read it back with `np.load`.
 ///
-/// The archive is written to a temporary file beside `path`, flushed to
-/// disk, then renamed over `path`: a reader sees the old file or the new
-/// one, never a half-written one. On any error the old file is left as it
-/// was and the temporary file is removed.
+/// The archive is built in memory (so a save needs memory for the
+/// compressed archive besides the weights), written to a temporary file
+/// beside `path`, flushed to disk, then renamed over `path`: a reader sees
+/// the old file or the new one, never a half-written one. On any error the old file is left as it
+/// was and the temporary file is removed. A temporary file left by a
+/// process killed during a save is removed by the next save to `path`
+/// (each save holds a lock on its own, so a save still running elsewhere
+/// keeps its file).
 ///
 /// Unlike `np.savez_compressed`, `path` is used as given (no `.npz` is
 /// appended).
@@ -242,7 +216,18 @@ where
     T: Scalar + WritableElement,
     L: Layer<T> + ?Sized,
 {
-    let path = path.as_ref();
+    save_weights_through(layer, path.as_ref(), |file| file)
+}
+
+/// [`save_weights`], with the archive written through `wrap(file)` instead
+/// of the temporary file itself: the seam through which the tests make the
+/// write fail after every number of bytes.
+fn save_weights_through<T, L, W>(layer: &L, path: &Path, wrap: impl FnOnce(File) -> W) -> Result<()>
+where
+    T: Scalar + WritableElement,
+    L: Layer<T> + ?Sized,
+    W: Write + Into<File>,
+{
     let named = layer.named_params();
     let mut problems = duplicate_keys(&named);
     for (key, p) in &named {
@@ -257,119 +242,16 @@ where
         });
     }
 
-    let (tmp, file) = TempFile::create_beside(path)?;
-    let file = write_npz(file, &named).map_err(|source| Error::Io {
-        path: tmp.path.clone(),
-        source,
-    })?;
-    file.sync_all().map_err(|source| Error::Io {
-        path: tmp.path.clone(),
-        source,
-    })?;
-    drop(file);
-    std::fs::rename(&tmp.path, path).map_err(|source| Error::Io {
+    let archive = save::write_npz(&named).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    tmp.disarm();
-    sync_parent_dir(path);
-    Ok(())
-}
-
-/// Writes the arrays into a compressed archive on `file` and returns it.
-fn write_npz<T: Scalar + WritableElement>(
-    file: File,
-    named: &[(String, Parameter<T>)],
-) -> std::io::Result<File> {
-    let mut npz = NpzWriter::new_compressed(file);
-    for (key, p) in named {
-        let data = p.data();
-        npz.add_array(key.as_str(), &*data)
-            .map_err(|e| std::io::Error::other(format!("key `{key}`: {e}")))?;
-    }
-    npz.finish().map_err(std::io::Error::other)
-}
-
-/// Makes a finished rename durable: on Unix, the directory entry lives in
-/// the parent directory, which has to be flushed too.
-///
-/// Best effort: the new file is already in place, and not every platform or
-/// file system can open or flush a directory, so a failure here is not an
-/// error of the save.
-fn sync_parent_dir(path: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = File::open(parent_dir(path)) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
-/// The directory `path` is in (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// A temporary file that is removed when dropped unless disarmed, so that
-/// every early return (and a panic) of a save cleans up after itself.
-struct TempFile {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl TempFile {
-    /// Creates `.<name>.<pid>-<n>.tmp` next to `path`, so that the final
-    /// rename stays within one file system (and so is atomic).
-    fn create_beside(path: &Path) -> Result<(TempFile, File)> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let io_err = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let name = path.file_name().ok_or_else(|| {
-            io_err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the path does not name a file",
-            ))
-        })?;
-        let dir = parent_dir(path);
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let mut tmp_name = std::ffi::OsString::from(".");
-            tmp_name.push(name);
-            tmp_name.push(format!(".{}-{n}.tmp", std::process::id()));
-            let tmp = dir.join(tmp_name);
-            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-                Ok(file) => {
-                    let guard = TempFile {
-                        path: tmp,
-                        armed: true,
-                    };
-                    return Ok((guard, file));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(source) => return Err(Error::Io { path: tmp, source }),
-            }
-        }
-    }
-
-    /// Keeps the file: it has been renamed into place.
-    fn disarm(mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.armed {
-            // Nothing more can be done if this fails; the save already
-            // reports the error that brought us here.
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+    save::replace_file(path, |file| {
+        let mut w = wrap(file);
+        w.write_all(&archive)?;
+        w.flush()?;
+        Ok(w.into())
+    })
 }
 
 /// Loads every parameter of `layer` from the `.npz` archive at `path`
@@ -380,7 +262,9 @@ impl Drop for TempFile {
 /// file with the parameter's shape and element type, and every array of the
 /// file must be a parameter of the model. The whole file is checked before
 /// any parameter changes, and every problem is reported at once; on error
-/// the model is left exactly as it was.
+/// the model is left exactly as it was. The file is untrusted input (see the
+/// [module docs](crate::io#untrusted-files)): a damaged or hostile one is an
+/// error, never a panic.
 ///
 /// A parameter without data, the `W` of a [`Linear`](crate::layers::Linear)
 /// whose `in_size` is still unknown, takes the array's shape: it must be
@@ -412,16 +296,46 @@ impl Drop for TempFile {
 /// # Errors
 /// [`Error::Io`] if the file cannot be opened; [`Error::Weights`] if it is
 /// not a readable `.npz` archive; [`Error::WeightKeys`] listing every
-/// missing, unexpected, mis-shaped, wrongly typed or undecodable key (and
-/// every key that names two parameters of the model).
+/// missing, unexpected, mis-shaped, wrongly typed, undecodable or repeated
+/// key (and every key that names two parameters of the model).
 pub fn load_weights<T, L>(layer: &L, path: impl AsRef<Path>) -> Result<()>
 where
     T: Scalar + ReadableElement,
     L: Layer<T> + ?Sized,
 {
-    let path = path.as_ref();
+    load_weights_from(layer, &mut NpzFile::open(path)?)
+}
+
+/// [`load_weights`] from an archive already open, such as one read from
+/// memory with [`NpzFile::from_reader`].
+///
+/// ```
+/// use dezero_runtime::{io, layers::Linear, random::RandomState};
+/// let trained = Linear::<f64>::with_in_rng(2, 3, &mut RandomState::new(0));
+/// let path = std::env::temp_dir().join(format!("dezero-doc-from-{}.npz", std::process::id()));
+/// io::save_weights(&trained, &path)?;
+/// let bytes = std::fs::read(&path)?;
+/// # std::fs::remove_file(&path).ok();
+///
+/// let mut file = io::NpzFile::from_reader(std::io::Cursor::new(bytes), "<memory>")?;
+/// let fresh = Linear::<f64>::new(3);
+/// io::load_weights_from(&fresh, &mut file)?;
+/// assert_eq!(*fresh.w.data(), *trained.w.data());
+///
+/// let mut file = io::NpzFile::from_reader(std::io::Cursor::new(b"PK"), "<memory>");
+/// assert!(file.is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`load_weights`], but for opening the file.
+pub fn load_weights_from<T, L, R>(layer: &L, file: &mut NpzFile<R>) -> Result<()>
+where
+    T: Scalar + ReadableElement,
+    L: Layer<T> + ?Sized,
+    R: Read + Seek,
+{
     let named = layer.named_params();
-    let mut file = NpzFile::open(path)?;
     let in_file: Vec<String> = file.names()?;
     let mut problems = duplicate_keys(&named);
     let mut loaded: Vec<(&Parameter<T>, ArrayD<T>)> = Vec::with_capacity(named.len());
@@ -435,34 +349,49 @@ where
             });
             continue;
         }
-        match file.read_raw::<T>(key) {
-            Ok(a) if expected.fits(a.shape()) => loaded.push((p, a)),
-            Ok(a) => problems.push(WeightProblem::Shape {
+        // The dtype, then the shape, before any data is read.
+        let check = |h: &Header| {
+            let got = dtype_name(&h.type_descriptor.to_string());
+            if got != T::DTYPE {
+                Err(EntryError::Dtype {
+                    expected: T::DTYPE,
+                    got,
+                })
+            } else if !expected.fits(&h.shape) {
+                Err(EntryError::Shape(h.shape.clone()))
+            } else {
+                Ok(())
+            }
+        };
+        match file.read_entry::<T>(key, check) {
+            Ok(a) => loaded.push((p, a)),
+            Err(EntryError::Shape(got)) => problems.push(WeightProblem::Shape {
                 key: key.clone(),
                 expected: expected.to_string(),
-                got: a.shape().to_vec(),
+                got,
             }),
-            Err(ReadNpzError::Npy(ReadNpyError::WrongDescriptor(descr))) => {
-                problems.push(WeightProblem::Dtype {
-                    key: key.clone(),
-                    expected: T::DTYPE,
-                    got: dtype_name(&descr.to_string()),
-                })
-            }
+            Err(EntryError::Dtype { got, .. }) => problems.push(WeightProblem::Dtype {
+                key: key.clone(),
+                expected: T::DTYPE,
+                got,
+            }),
             Err(e) => problems.push(WeightProblem::Unreadable {
                 key: key.clone(),
                 message: e.to_string(),
             }),
         }
     }
+    let mut seen = HashSet::new();
     for key in &in_file {
-        if !named.iter().any(|(k, _)| k == key) {
+        if !seen.insert(key.as_str()) {
+            problems.push(WeightProblem::RepeatedInFile { key: key.clone() });
+        } else if !named.iter().any(|(k, _)| k == key) {
             problems.push(WeightProblem::Unexpected { key: key.clone() });
         }
     }
     if !problems.is_empty() {
         return Err(Error::WeightKeys {
-            path: path.to_path_buf(),
+            path: file.path().to_path_buf(),
             problems,
         });
     }
@@ -538,26 +467,62 @@ fn expected_shape<T: Scalar>(
 }
 
 /// NumPy's name for an `.npy` type descriptor such as `'<f8'` (`float64`),
-/// or the descriptor itself when it is not a plain number type.
+/// or the descriptor itself when it is not a plain number type (cut to
+/// [`MAX_DESCR_SHOWN`] characters: a file's descriptor can be 10 000 long).
 fn dtype_name(descr: &str) -> String {
     let d = descr.trim_matches(|c| c == '\'' || c == '"');
     let body = d.trim_start_matches(['<', '>', '|', '=']);
     let mut chars = body.chars();
     let kind = chars.next();
-    let bytes: Option<u32> = chars.as_str().parse().ok();
-    match (kind, bytes) {
-        (Some('f'), Some(n)) => format!("float{}", n * 8),
-        (Some('i'), Some(n)) => format!("int{}", n * 8),
-        (Some('u'), Some(n)) => format!("uint{}", n * 8),
-        (Some('c'), Some(n)) => format!("complex{}", n * 8),
-        (Some('b'), Some(1)) => "bool".to_string(),
+    let rest = chars.as_str();
+    // Bits, not bytes, in NumPy's names; a descriptor from a file may hold
+    // any number, so the product is checked.
+    let bits: Option<u32> = rest.parse::<u32>().ok().and_then(|n| n.checked_mul(8));
+    match (kind, bits) {
+        (Some('f'), Some(n)) => format!("float{n}"),
+        (Some('i'), Some(n)) => format!("int{n}"),
+        (Some('u'), Some(n)) => format!("uint{n}"),
+        (Some('c'), Some(n)) => format!("complex{n}"),
+        (Some('b'), Some(8)) => "bool".to_string(),
+        (Some('O'), _) if rest.is_empty() => "object".to_string(),
+        _ if descr.chars().count() > MAX_DESCR_SHOWN => {
+            let mut cut: String = descr.chars().take(MAX_DESCR_SHOWN).collect();
+            cut.push('…');
+            cut
+        }
         _ => descr.to_string(),
     }
 }
 
+/// The most characters of a type descriptor an error message shows.
+const MAX_DESCR_SHOWN: usize = 60;
+
+/// `e`'s message followed by those of its sources, each once (the zip
+/// layer's own message for an I/O error is only "i/o error").
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::save::tests::TestDir;
     use super::*;
+    use crate::layers::Linear;
+    use crate::models::Sequential;
+    use crate::random::RandomState;
 
     #[test]
     fn dtype_names_follow_numpy() {
@@ -567,20 +532,98 @@ mod tests {
         assert_eq!(dtype_name("'|u1'"), "uint8");
         assert_eq!(dtype_name("'|b1'"), "bool");
         assert_eq!(dtype_name("'<U3'"), "'<U3'");
+        assert_eq!(dtype_name("'|O'"), "object");
+        assert_eq!(dtype_name("'<f4294967295'"), "'<f4294967295'");
+        assert_eq!(dtype_name("[('a', '<f4')]"), "[('a', '<f4')]");
+        let long = format!("[{}]", "('a', '<f4'), ".repeat(100));
+        assert_eq!(dtype_name(&long).chars().count(), MAX_DESCR_SHOWN + 1);
     }
 
+    /// A writer onto the temporary file that fails once its budget of
+    /// bytes is spent, as a full disk or a yanked drive would.
+    struct FailAfter {
+        file: File,
+        left: Rc<Cell<usize>>,
+    }
+
+    impl Write for FailAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let left = self.left.get();
+            if left == 0 && !buf.is_empty() {
+                return Err(std::io::Error::other("injected failure: no space left"));
+            }
+            let n = self.file.write(&buf[..buf.len().min(left)])?;
+            self.left.set(left - n);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.file.flush()
+        }
+    }
+
+    impl From<FailAfter> for File {
+        fn from(w: FailAfter) -> File {
+            w.file
+        }
+    }
+
+    fn model(rng: &mut RandomState) -> Sequential<f32> {
+        let mut m = Sequential::new();
+        m.push(Linear::with_in_rng(3, 4, rng));
+        m.push(Linear::with_in_rng(4, 2, rng));
+        m
+    }
+
+    fn data(m: &Sequential<f32>) -> Vec<ArrayD<f32>> {
+        m.params().iter().map(|p| p.to_array()).collect()
+    }
+
+    /// A save that fails after any number of bytes written (0 to one short
+    /// of the whole file) reports the error, keeps the old file byte for
+    /// byte and leaves no temporary file; with the whole file's budget it
+    /// succeeds.
     #[test]
-    fn temp_file_is_removed_unless_disarmed() {
-        let dir = std::env::temp_dir().join(format!("dezero-io-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create test dir");
-        let target = dir.join("w.npz");
-        let (tmp, file) = TempFile::create_beside(&target).expect("temp file");
-        drop(file);
-        let tmp_path = tmp.path.clone();
-        assert!(tmp_path.starts_with(&dir));
-        assert!(tmp_path.exists());
-        drop(tmp);
-        assert!(!tmp_path.exists());
-        std::fs::remove_dir_all(&dir).ok();
+    fn a_save_failing_after_any_number_of_bytes_keeps_the_old_file() {
+        let dir = TestDir::new("fail-after");
+        let path = dir.0.join("w.npz");
+        let mut rng = RandomState::new(0);
+        let (old, new) = (model(&mut rng), model(&mut rng));
+        save_weights(&old, &path).expect("first save");
+        let old_bytes = std::fs::read(&path).expect("read");
+
+        // Bytes a whole save writes: the new file's length.
+        let count_path = dir.0.join("count.npz");
+        save_weights(&new, &count_path).expect("save");
+        let total = std::fs::metadata(&count_path).expect("stat").len() as usize;
+        std::fs::remove_file(&count_path).expect("remove");
+
+        for budget in 0..total {
+            let left = Rc::new(Cell::new(budget));
+            let err = save_weights_through(&new, &path, |file| FailAfter { file, left })
+                .expect_err("a save with too small a budget fails");
+            assert!(matches!(err, Error::Io { .. }), "budget {budget}: {err:?}");
+            assert!(
+                err.to_string().contains("injected failure"),
+                "budget {budget}: {err}"
+            );
+            assert_eq!(
+                std::fs::read(&path).expect("read"),
+                old_bytes,
+                "budget {budget}"
+            );
+            assert!(
+                dir.hidden().is_empty(),
+                "budget {budget}: {:?}",
+                dir.hidden()
+            );
+        }
+        eprintln!("interrupted saves tried: {total} (failing after 0..{total} bytes)");
+
+        let left = Rc::new(Cell::new(total));
+        save_weights_through(&new, &path, |file| FailAfter { file, left }).expect("exact budget");
+        let loaded = model(&mut RandomState::new(9));
+        load_weights(&loaded, &path).expect("load");
+        assert_eq!(data(&loaded), data(&new));
+        assert!(dir.hidden().is_empty());
     }
 }
