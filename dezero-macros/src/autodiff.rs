@@ -8,7 +8,8 @@
 //! a value that depends on no parameter (the model input in a training
 //! pass) gets no gradient.
 
-use crate::ir::{Buf, BufInfo, Graph, Mode, Op, Program, Role, Step, ValueId};
+use crate::ir::{Graph, Op, ValueId};
+use crate::program::{Buf, BufInfo, Mode, Program, Role, Step};
 use crate::shape::Shapes;
 
 /// Builds the program of one pass.

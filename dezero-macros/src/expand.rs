@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 
 use crate::ctxt::Ctxt;
 use crate::emit::{self, Compiled};
-use crate::ir::Mode;
+use crate::program::Mode;
 use crate::{autodiff, check, fallback, fuse, ir, parse, plan, shape};
 
 /// Expands one `model!` invocation.

@@ -12,7 +12,7 @@
 //! * [`alias_copies`]: the gradient of `+` copied from a gradient read by
 //!   nothing after → the same buffer, no copy.
 
-use crate::ir::{Program, Role, Step};
+use crate::program::{Program, Role, Step};
 
 /// Applies every rewrite until none applies.
 pub fn fuse(mut p: Program) -> Program {
@@ -184,7 +184,7 @@ pub fn alias_copies(p: &mut Program) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::ctxt::Ctxt;
-    use crate::ir::Mode;
+    use crate::program::Mode;
     use crate::{autodiff, check, ir, parse, shape};
 
     fn labels(src: &str, mode: Mode) -> Vec<String> {

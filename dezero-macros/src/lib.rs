@@ -14,12 +14,16 @@ mod autodiff;
 mod check;
 mod ctxt;
 mod emit;
+mod emit_impl;
+mod emit_pass;
+mod emit_step;
 mod expand;
 mod fallback;
 mod fuse;
 mod ir;
 mod parse;
 mod plan;
+mod program;
 mod shape;
 
 /// Compiles a model declaration into a struct with fused training and

@@ -8,7 +8,7 @@
 //! slots, preferring one last used by a buffer of the same width class, so
 //! that buffers whose lives do not overlap share memory.
 
-use crate::ir::{Buf, Mode, Program};
+use crate::program::{Buf, Mode, Program};
 
 /// The slot assignment of a program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +102,8 @@ pub fn naive(p: &Program) -> Vec<Buf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Act, BufInfo, LayerId, Role, Step};
+    use crate::ir::{Act, LayerId};
+    use crate::program::{BufInfo, Role, Step};
 
     fn buf(class: usize, name: &str, role: Role) -> BufInfo {
         BufInfo {

@@ -377,9 +377,15 @@ impl<T: Scalar> Optimizer<T> for SGD<T> {
         let Some(grad) = param.grad() else { return };
         let lr = T::from_f64_lossy(self.lr);
         let g = grad.data();
-        Zip::from(&mut *param.data_mut())
-            .and(&*g)
-            .for_each(|w, &g| *w -= lr * g);
+        let mut w = param.data_mut();
+        if w.shape() == g.shape() {
+            if let (Some(ws), Some(gs)) = (w.as_slice_mut(), g.as_slice()) {
+                // Contiguous (always, for a compiled model's parameters): one
+                // vectorised pass, the same rounding as the loop below.
+                return crate::kernels::sgd_step(lr, gs, ws);
+            }
+        }
+        Zip::from(&mut *w).and(&*g).for_each(|w, &g| *w -= lr * g);
     }
 }
 

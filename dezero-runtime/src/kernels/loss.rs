@@ -25,12 +25,93 @@ pub fn mean_squared_error<T: Scalar>(x0: ArrayViewD<'_, T>, x1: ArrayViewD<'_, T
         x1.shape()
     );
     let rows = x0.shape().first().copied().unwrap_or(1);
-    let mut s = T::zero();
-    Zip::from(&x0).and(&x1).for_each(|&a, &b| {
-        let d = a - b;
-        s += d * d;
-    });
+    let s = match (x0.as_slice(), x1.as_slice()) {
+        (Some(a), Some(b)) => sum_sq_diff(a, b),
+        _ => {
+            let mut s = T::zero();
+            Zip::from(&x0).and(&x1).for_each(|&a, &b| {
+                let d = a - b;
+                s += d * d;
+            });
+            s
+        }
+    };
     s / T::from_usize(rows).expect("row count fits the float type")
+}
+
+/// `Σ (a − b)²` over contiguous slices, in eight interleaved partial sums
+/// (so that it vectorises), added in a fixed order.
+fn sum_sq_diff<T: Scalar>(a: &[T], b: &[T]) -> T {
+    let mut s = [T::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            let d = x[i] - y[i];
+            s[i] += d * d;
+        }
+    }
+    let mut t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (&x, &y) in ra.iter().zip(rb) {
+        let d = x - y;
+        t += d * d;
+    }
+    t
+}
+
+/// [`mean_squared_error`] of a row-major `rows`-row prediction `y` against
+/// `t` (of the same shape) and, with `g`, its gradient `g = 2(y − t)/rows`
+/// (for a loss seed of 1), in one call on slices: the fused loss step of a
+/// compiled model. Gives the numbers of the two ndarray kernels.
+///
+/// ```
+/// use ndarray::array;
+/// let t = array![[1.5_f64], [1.0], [3.0]];
+/// let mut g = [0.0; 3];
+/// let l = dezero_runtime::kernels::mean_squared_error_rows(3, &[1.0, 2.0, 4.0], t.view(), Some(&mut g));
+/// assert_eq!(l, 0.75);
+/// assert_eq!(g[0], 2.0 * -0.5 / 3.0);
+/// ```
+///
+/// # Panics
+/// If `t` does not have `y`'s length or `g` differs in length.
+pub fn mean_squared_error_rows<T: Scalar>(
+    rows: usize,
+    y: &[T],
+    t: ArrayView2<'_, T>,
+    g: Option<&mut [T]>,
+) -> T {
+    assert_eq!(t.len(), y.len(), "mean_squared_error: shapes differ");
+    let n = T::from_usize(rows).expect("row count fits the float type");
+    let loss = match t.as_slice() {
+        Some(ts) => sum_sq_diff(y, ts) / n,
+        None => {
+            let yv = ArrayView2::from_shape(t.raw_dim(), y).expect("same length");
+            return mean_squared_error_nd(yv, t, g);
+        }
+    };
+    if let (Some(g), Some(ts)) = (g, t.as_slice()) {
+        assert_eq!(g.len(), y.len(), "mean_squared_error: shapes differ");
+        let c = T::from_f64_lossy(2.0) / n;
+        for ((gi, &a), &b) in g.iter_mut().zip(y).zip(ts) {
+            *gi = c * (a - b);
+        }
+    }
+    loss
+}
+
+/// [`mean_squared_error_rows`] for a target that is not contiguous.
+fn mean_squared_error_nd<T: Scalar>(
+    y: ArrayView2<'_, T>,
+    t: ArrayView2<'_, T>,
+    g: Option<&mut [T]>,
+) -> T {
+    let loss = mean_squared_error(y.into_dyn(), t.into_dyn());
+    if let Some(g) = g {
+        let gv = ArrayViewMut2::from_shape(t.raw_dim(), g).expect("same length");
+        mean_squared_error_backward(y.into_dyn(), t.into_dyn(), T::one(), gv.into_dyn());
+    }
+    loss
 }
 
 /// The gradient of [`mean_squared_error`] with respect to `x0`:
@@ -50,6 +131,12 @@ pub fn mean_squared_error_backward<T: Scalar>(
     );
     let rows = x0.shape().first().copied().unwrap_or(1);
     let c = gy * T::from_f64_lossy(2.0) / T::from_usize(rows).expect("row count fits");
+    if let (Some(a), Some(b), Some(g)) = (x0.as_slice(), x1.as_slice(), gx0.as_slice_mut()) {
+        for ((gi, &a), &b) in g.iter_mut().zip(a).zip(b) {
+            *gi = c * (a - b);
+        }
+        return;
+    }
     Zip::from(&mut gx0)
         .and(&x0)
         .and(&x1)
@@ -129,5 +216,43 @@ pub fn softmax_cross_entropy_backward<T: Scalar>(
     Zip::from(&mut gx).and(&p).for_each(|g, &pi| *g = pi * c);
     for (i, &ti) in t.iter().enumerate() {
         gx[[i, ti]] -= c;
+    }
+}
+
+/// In place, from the softmax `p` (`m×c`, as
+/// [`softmax_cross_entropy`] writes it) to the
+/// gradient of the loss with respect to the logits: `p = gy · (p −
+/// onehot(t)) / m`.
+///
+/// ```
+/// let mut p = [0.25_f64, 0.75];
+/// dezero_runtime::kernels::softmax_cross_entropy_backward_inplace(2, &[1], 1.0, &mut p);
+/// assert_eq!(p, [0.25, -0.25]);
+/// ```
+///
+/// # Panics
+/// If `p` is not `t.len()×c` or a target is not below `c`.
+pub fn softmax_cross_entropy_backward_inplace<T: Scalar>(
+    c: usize,
+    t: &[usize],
+    gy: T,
+    p: &mut [T],
+) {
+    assert_eq!(
+        p.len(),
+        t.len() * c,
+        "softmax_cross_entropy_backward_inplace: shapes differ"
+    );
+    let n = T::from_usize(t.len().max(1)).expect("row count fits the float type");
+    let s = gy / n;
+    for (row, &ti) in p.chunks_exact_mut(c.max(1)).zip(t) {
+        assert!(
+            ti < c,
+            "softmax_cross_entropy: target {ti} out of range for {c} classes"
+        );
+        for v in row.iter_mut() {
+            *v *= s;
+        }
+        row[ti] -= s;
     }
 }

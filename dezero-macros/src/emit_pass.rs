@@ -1,0 +1,236 @@
+//! Code generation for the passes: `forward_backward` (training),
+//! `predict` (inference) and the split forward/backward pair that nesting
+//! and the define-by-run node call. Each is a prologue (widths, lazy
+//! initialisation, slot layout, the input) followed by its program's steps.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use crate::emit::{dz, lit, Compiled};
+use crate::emit_step::{layout, StepEmitter};
+use crate::ir::LossKind;
+use crate::plan::Slots;
+use crate::program::{Program, Step};
+
+/// The prologue shared by the passes that take the caller's matrix `x`.
+fn take_input(slots: &Slots, p: &Program) -> TokenStream {
+    let dz = dz();
+    let layout = layout(slots, p);
+    quote! {
+        let __rows = x.nrows();
+        let __d = self.__resolve(x.ncols(), __rows)?;
+        #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
+        self.__standardize();
+        let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = &mut self.__ws;
+        #layout
+        let __x: &[T] = match x.as_slice() {
+            ::core::option::Option::Some(__s) => __s,
+            ::core::option::Option::None => {
+                __xbuf.clear();
+                __xbuf.extend(x.iter().copied());
+                &__xbuf[..]
+            }
+        };
+    }
+}
+
+pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
+    let dz = dz();
+    let nd = quote!(#dz::ndarray);
+    let model = c.model.ident.to_string();
+    let Some((p, slots)) = &c.train else {
+        let doc = format!(
+            "`{model}` declares no `fn loss`, so it cannot be trained with `forward_backward`; \
+             add one to the `model!`."
+        );
+        // Spanned at the model's name, so that the notes of the error at a
+        // call point at the declaration rather than at the macro.
+        return quote_spanned! {c.model.ident.span()=>
+            #[doc = #doc]
+            #[allow(unreachable_code)]
+            pub fn forward_backward<__U>(
+                &mut self,
+                _x: ::dezero::__private::ndarray::ArrayView2<'_, T>,
+                _t: __U,
+            ) -> ::dezero::__private::Result<T>
+            where
+                Self: ::dezero::__private::compiled::HasLoss,
+            {
+                match <Self as ::dezero::__private::compiled::HasLoss>::unreachable() {}
+            }
+        };
+    };
+    let Some(loss) = c.graph.loss else {
+        return quote!();
+    };
+    let cy = lit(c.shapes.value_class[loss.y.0]);
+    let who = format!("{model} loss ({})", loss.kind.name());
+    let (t_ty, t_check, t_doc) = match loss.kind {
+        LossKind::MeanSquaredError => (
+            quote!(#nd::ArrayView2<'_, T>),
+            quote! {
+                if t.shape() != [__rows, __d[#cy]] {
+                    return ::core::result::Result::Err(#dz::Error::Shape {
+                        op: ::std::string::String::from(#who),
+                        expected: ::std::format!("target of shape [{}, {}]", __rows, __d[#cy]),
+                        got: ::std::format!("{:?}", t.shape()),
+                    });
+                }
+            },
+            "`t` is the target, of the output's shape (DeZero's `mean_squared_error`, which \
+             divides by the number of rows).",
+        ),
+        LossKind::SoftmaxCrossEntropy => (
+            quote!(&[usize]),
+            quote! {
+                if t.len() != __rows {
+                    return ::core::result::Result::Err(#dz::Error::Shape {
+                        op: ::std::string::String::from(#who),
+                        expected: ::std::format!("{} class targets", __rows),
+                        got: ::std::format!("{}", t.len()),
+                    });
+                }
+                if let ::core::option::Option::Some(__bad) = t.iter().find(|&&__c| __c >= __d[#cy]) {
+                    return ::core::result::Result::Err(#dz::Error::Shape {
+                        op: ::std::string::String::from(#who),
+                        expected: ::std::format!("class targets below {}", __d[#cy]),
+                        got: ::std::format!("{}", __bad),
+                    });
+                }
+            },
+            "`t` holds one class index per row (DeZero's `softmax_cross_entropy`).",
+        ),
+    };
+    let e = StepEmitter { c, p, slots };
+    let steps = e.steps(0..p.steps.len());
+    let layout = layout(slots, p);
+    let doc = format!(
+        "One fused training pass: forward, loss and backward in the workspace; each \
+         parameter's gradient is added to its `grad` (created on first use). Returns the loss.\n\n\
+         {t_doc} Once warm (same or smaller batch), it allocates nothing.\n\n\
+         # Errors\n\
+         If `x`'s width does not fit the model or `t` does not fit the output, naming the \
+         layer; the model is left untouched."
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn forward_backward(
+            &mut self,
+            x: #nd::ArrayView2<'_, T>,
+            t: #t_ty,
+        ) -> #dz::Result<T> {
+            let __rows = x.nrows();
+            let __d = self.__resolve(x.ncols(), __rows)?;
+            #t_check
+            #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
+            self.__standardize();
+            let mut __param_grads = #dz::compiled::ParamGrads;
+            let __sink: &mut dyn #dz::compiled::GradSink<T> = &mut __param_grads;
+            let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = &mut self.__ws;
+            #layout
+            let __x: &[T] = match x.as_slice() {
+                ::core::option::Option::Some(__s) => __s,
+                ::core::option::Option::None => {
+                    __xbuf.clear();
+                    __xbuf.extend(x.iter().copied());
+                    &__xbuf[..]
+                }
+            };
+            let mut __loss = <T as #dz::Scalar>::from_f64_lossy(0.0);
+            #steps
+            ::core::result::Result::Ok(__loss)
+        }
+    }
+}
+
+pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
+    let dz = dz();
+    let nd = quote!(#dz::ndarray);
+    let (p, slots) = &c.predict;
+    let e = StepEmitter { c, p, slots };
+    let steps = e.steps(0..p.steps.len());
+    let prologue = take_input(slots, p);
+    let out = e.range(p.output);
+    let wout = e.width(p.output);
+    quote! {
+        /// The model's output for `x` by the inference plan (no activations
+        /// kept for a backward pass, fewer slots); a view into the workspace,
+        /// valid until the next call.
+        ///
+        /// # Errors
+        /// If `x`'s width does not fit the model, naming the layer.
+        pub fn predict(
+            &mut self,
+            x: #nd::ArrayView2<'_, T>,
+        ) -> #dz::Result<#nd::ArrayView2<'_, T>> {
+            #prologue
+            #steps
+            let __r = #out;
+            let __n = #wout;
+            ::core::result::Result::Ok(
+                #nd::ArrayView2::from_shape((__rows, __n), &self.__ws.slab[__r])
+                    .expect("a slot holds rows × width"),
+            )
+        }
+    }
+}
+
+pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
+    let dz = dz();
+    let (p, slots) = &c.split;
+    let e = StepEmitter { c, p, slots };
+    let fwd = e.steps(0..p.split_at);
+    let bwd = e.steps(p.split_at..p.steps.len());
+    let layout = layout(slots, p);
+    let stores_gx = p
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::StoreGradInput { .. }));
+    let zero_gx = if stores_gx {
+        quote!()
+    } else {
+        quote! {
+            if let ::core::option::Option::Some(__gxo) = __gx_out.take() {
+                if !__acc_in {
+                    __gxo.fill(<T as #dz::Scalar>::from_f64_lossy(0.0));
+                }
+            }
+        }
+    };
+    quote! {
+        #[allow(unused_variables)]
+        fn __forward_split(&mut self, __x: &[T], __rows: usize, __out: &mut [T]) -> #dz::Result<()> {
+            self.__ws.rows = __rows;
+            if __rows == 0 {
+                return ::core::result::Result::Ok(());
+            }
+            let __d = self.__resolve(__x.len() / __rows, __rows)?;
+            #dz::compiled::init_lazy_global(&*self, __x.len() / __rows)?;
+            self.__standardize();
+            self.__split_dims = __d;
+            let __slab = &mut self.__ws.slab;
+            #layout
+            #fwd
+            ::core::result::Result::Ok(())
+        }
+
+        #[allow(unused_variables, unused_mut)]
+        fn __backward_split(
+            &mut self,
+            __gy: &[T],
+            mut __gx_out: ::core::option::Option<&mut [T]>,
+            __acc_in: bool,
+            __sink: &mut dyn #dz::compiled::GradSink<T>,
+        ) {
+            let __rows = self.__ws.rows;
+            if __rows == 0 {
+                return;
+            }
+            let __d = self.__split_dims;
+            let __slab = &mut self.__ws.slab;
+            #layout
+            #bwd
+            #zero_gx
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The workspace a compiled model computes in, and the small checks and
+//! preparations its passes make before they run.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+use crate::layers::Layer;
+use crate::scalar::Scalar;
+use crate::variable::Parameter;
+
+/// The memory a compiled model computes in: one slab of elements, cut into
+/// the slots its plan assigned, plus a buffer for inputs that are not
+/// contiguous.
+///
+/// The slab grows when a batch larger than any before arrives, and is
+/// reused as it is otherwise, so a warm training step allocates nothing.
+///
+/// ```
+/// let mut ws = dezero_runtime::compiled::Workspace::<f32>::new();
+/// ws.ensure(10);
+/// assert_eq!(ws.bytes(), 40);
+/// ws.ensure(4); // never shrinks
+/// assert_eq!(ws.slab.len(), 10);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Workspace<T: Scalar> {
+    /// The slots, back to back.
+    pub slab: Vec<T>,
+    /// A contiguous copy of an input given as a non-contiguous view.
+    pub xbuf: Vec<T>,
+    /// Rows of the last split forward pass (for its backward pass).
+    pub rows: usize,
+}
+
+impl<T: Scalar> Workspace<T> {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Workspace {
+            slab: Vec::new(),
+            xbuf: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Grows the slab to at least `len` elements (never shrinks).
+    pub fn ensure(&mut self, len: usize) {
+        if self.slab.len() < len {
+            self.slab.resize(len, T::zero());
+        }
+    }
+
+    /// Bytes held by the slab and the input buffer.
+    pub fn bytes(&self) -> usize {
+        (self.slab.len() + self.xbuf.len()) * std::mem::size_of::<T>()
+    }
+}
+
+/// Cuts `slab` into `R` regions to read and one to write, which must not
+/// overlap it (the plan never gives a step's output a slot one of its inputs
+/// is still in).
+///
+/// ```
+/// let mut slab = [1.0, 2.0, 3.0, 4.0];
+/// let ([a], w) = dezero_runtime::compiled::split_rw(&mut slab, [0..2], 2..4);
+/// w.copy_from_slice(a);
+/// assert_eq!(slab, [1.0, 2.0, 1.0, 2.0]);
+/// ```
+///
+/// # Panics
+/// If a read region overlaps the write region or lies outside the slab.
+pub fn split_rw<T, const R: usize>(
+    slab: &mut [T],
+    reads: [Range<usize>; R],
+    write: Range<usize>,
+) -> ([&[T]; R], &mut [T]) {
+    let (lo, rest) = slab.split_at_mut(write.start);
+    let (w, hi) = rest.split_at_mut(write.end - write.start);
+    let (lo, hi): (&[T], &[T]) = (lo, hi);
+    let end = write.end;
+    let r = reads.map(|r| {
+        if r.end <= lo.len() {
+            &lo[r]
+        } else {
+            assert!(
+                r.start >= end,
+                "split_rw: read {r:?} overlaps write {write:?}"
+            );
+            &hi[r.start - end..r.end - end]
+        }
+    });
+    (r, w)
+}
+
+/// Gives a width class the value `v` that `who` requires, or reports that
+/// the class already holds another one.
+///
+/// Used by the generated width resolution: `expected` is what `who`
+/// requires, `got` what reached it.
+///
+/// # Errors
+/// [`Error::Shape`] naming `who` if the class already holds a different
+/// width.
+///
+/// ```
+/// let mut d = None;
+/// dezero_runtime::compiled::fix_width(&mut d, 3, "Net.l1", "input").unwrap();
+/// let e = dezero_runtime::compiled::fix_width(&mut d, 4, "Net.l2", "input").unwrap_err();
+/// assert_eq!(e.to_string(), "Net.l2: expected input of width 4, got width 3");
+/// ```
+pub fn fix_width(d: &mut Option<usize>, v: usize, who: &str, what: &str) -> Result<()> {
+    match *d {
+        None => {
+            *d = Some(v);
+            Ok(())
+        }
+        Some(have) if have == v => Ok(()),
+        Some(have) => Err(Error::Shape {
+            op: who.to_string(),
+            expected: format!("{what} of width {v}"),
+            got: format!("width {have}"),
+        }),
+    }
+}
+
+/// Checks that an input is a matrix of `width` columns, naming the layer that
+/// reads it.
+///
+/// ```
+/// use dezero_runtime::compiled::check_input;
+/// assert!(check_input(7, 2, 2, "Net.l1").is_ok());
+/// let e = check_input(7, 3, 2, "Net.l1").unwrap_err();
+/// assert_eq!(e.to_string(), "Net.l1: expected input of shape [N, 2], got [7, 3]");
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`] naming `who` otherwise.
+pub fn check_input(rows: usize, got: usize, width: usize, who: &str) -> Result<()> {
+    if got == width {
+        Ok(())
+    } else {
+        Err(Error::Shape {
+            op: who.to_string(),
+            expected: format!("input of shape [N, {width}]"),
+            // rows are 0 where only the width is known (nested resolution)
+            got: if rows == 0 {
+                format!("[N, {got}]")
+            } else {
+                format!("[{rows}, {got}]")
+            },
+        })
+    }
+}
+
+/// Makes a parameter's data contiguous and row-major (a no-op when it is,
+/// which is always after the first call), so the generated code can take it
+/// as a slice.
+pub fn make_standard<T: Scalar>(p: &Parameter<T>) {
+    if p.has_data() && !p.data().is_standard_layout() {
+        let d = p.data().as_standard_layout().into_owned();
+        p.set_data(d);
+    }
+}
+
+/// Sets every present gradient to zero in place (a compiled model's
+/// `cleargrads`): unlike dropping them, the next pass writes into the same
+/// arrays, so a warm step allocates nothing.
+pub fn zero_grads<T: Scalar>(layer: &(impl Layer<T> + ?Sized)) {
+    layer.for_each_param(&mut |p| {
+        if let Some(g) = p.grad() {
+            let mut d = g.data_mut();
+            // A contiguous gradient (always, for the ones a compiled pass
+            // made) is cleared as one slice: a `memset`, where ndarray's
+            // element-wise `fill` over a dynamic-rank array was 8× slower.
+            match d.as_slice_memory_order_mut() {
+                Some(s) => s.fill(T::zero()),
+                None => d.fill(T::zero()),
+            }
+        }
+    });
+}

@@ -1,0 +1,313 @@
+//! The product against the triple loop, over every method, layout and
+//! store.
+
+use super::*;
+use crate::kernels::activation::{act_grad_inplace_imp, act_inplace_imp};
+
+fn seq(len: usize, s: f64) -> Vec<f64> {
+    (0..len).map(|i| ((i as f64 + 1.0) * s).sin()).collect()
+}
+
+/// What `store` makes of the exact sums, elementwise.
+#[allow(clippy::too_many_arguments)]
+fn reference(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Operand<'_, f64>,
+    b: Operand<'_, f64>,
+    c0: &[f64],
+    store: Store<'_, f64>,
+) -> Vec<f64> {
+    let mut c = c0.to_vec();
+    for i in 0..m {
+        for j in 0..n {
+            let s: f64 = (0..k)
+                .map(|p| a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs])
+                .sum();
+            let o = i * n + j;
+            c[o] = match store {
+                Store::Write => s,
+                Store::Add => c[o] + s,
+                Store::Affine { bias, act } => {
+                    let mut v = [s + bias.map_or(0.0, |b| b[j])];
+                    if let Some(act) = act {
+                        act_inplace_imp::<f64, false>(act, &mut v);
+                    }
+                    v[0]
+                }
+                Store::ActGrad { act, saved } => {
+                    let mut g = [s];
+                    act_grad_inplace_imp(act, &saved[o..o + 1], &mut g);
+                    g[0]
+                }
+            };
+        }
+    }
+    c
+}
+
+type Imp = fn(usize, usize, usize, Operand<'_, f64>, Operand<'_, f64>, &mut [f64], Store<'_, f64>);
+
+/// Every block shape the dispatcher can choose, run without target
+/// features (the logic is the same), and the dispatcher itself.
+const IMPS: [(&str, Imp); 4] = [
+    ("dispatch", product::<f64>),
+    ("avx512 shape", imp::<f64, true, 12, 16, 8>),
+    ("avx2 shape", imp::<f64, true, 6, 8, 4>),
+    ("baseline shape", imp::<f64, false, 4, 4, 2>),
+];
+
+#[test]
+fn every_shape_layout_and_store_matches_the_triple_loop() {
+    let dims = [1, 2, 3, 5, 7, 10, 13, 17, 33];
+    let mut cases = 0;
+    for &m in &dims {
+        for &k in &dims {
+            for &n in &dims {
+                if (m * 7 + k * 3 + n) % 3 != 0 && m * k * n > 8 {
+                    continue; // a third of the larger shapes keeps it quick
+                }
+                let a_rows = seq(m * k, 0.7);
+                let b_rows = seq(k * n, 1.3);
+                let c0 = seq(m * n, 0.3);
+                let bias = seq(n, 2.1);
+                let saved = seq(m * n, 0.45);
+                let a_ops = [
+                    Operand::rows(&a_rows[..], k),
+                    Operand::transposed(&a_rows[..], m),
+                ];
+                let b_ops = [
+                    Operand::rows(&b_rows[..], n),
+                    Operand::transposed(&b_rows[..], k),
+                ];
+                let stores = [
+                    Store::Write,
+                    Store::Add,
+                    Store::Affine {
+                        bias: Some(&bias[..]),
+                        act: Some(Activation::Sigmoid),
+                    },
+                    Store::Affine {
+                        bias: None,
+                        act: Some(Activation::Relu),
+                    },
+                    Store::Affine {
+                        bias: Some(&bias[..]),
+                        act: None,
+                    },
+                    Store::ActGrad {
+                        act: Activation::Tanh,
+                        saved: &saved[..],
+                    },
+                    Store::ActGrad {
+                        act: Activation::Relu,
+                        saved: &saved[..],
+                    },
+                ];
+                for a in a_ops {
+                    for b in b_ops {
+                        for store in stores {
+                            let want = reference(m, k, n, a, b, &c0, store);
+                            for (name, f) in IMPS {
+                                let mut c = c0.clone();
+                                f(m, k, n, a, b, &mut c, store);
+                                for (x, y) in c.iter().zip(&want) {
+                                    assert!(
+                                        (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+                                        "{name} {m}×{k}×{n} {store:?}: {x} vs {y}"
+                                    );
+                                }
+                                cases += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases > 1000);
+}
+
+/// `f32` through the dispatcher (the AVX-512 shuffle transposition of
+/// `Wᵀ`, blocks of 32 columns, fused multiply-adds in the store pass)
+/// against the `f64` triple loop.
+#[test]
+fn f32_products_match_within_rounding() {
+    for &(m, k, n) in &[
+        (32, 64, 64),
+        (37, 70, 45),
+        (100, 1, 10),
+        (9, 33, 17),
+        (20, 16, 48),
+    ] {
+        let a = seq(m * k, 0.7);
+        let b = seq(k * n, 1.3);
+        let bias = seq(n, 0.5);
+        let saved = seq(m * n, 0.8);
+        let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+        let (a32, b32, bias32, saved32) = (f(&a), f(&b), f(&bias), f(&saved));
+        let cases: [(Store<'_, f64>, Store<'_, f32>); 3] = [
+            (
+                Store::Affine {
+                    bias: Some(&bias[..]),
+                    act: Some(Activation::Sigmoid),
+                },
+                Store::Affine {
+                    bias: Some(&bias32[..]),
+                    act: Some(Activation::Sigmoid),
+                },
+            ),
+            (
+                Store::ActGrad {
+                    act: Activation::Tanh,
+                    saved: &saved[..],
+                },
+                Store::ActGrad {
+                    act: Activation::Tanh,
+                    saved: &saved32[..],
+                },
+            ),
+            (Store::Write, Store::Write),
+        ];
+        for (s64, s32) in cases {
+            for bt in [false, true] {
+                let (o64, o32) = if bt {
+                    (
+                        Operand::transposed(&b[..], k),
+                        Operand::transposed(&b32[..], k),
+                    )
+                } else {
+                    (Operand::rows(&b[..], n), Operand::rows(&b32[..], n))
+                };
+                let want = reference(
+                    m,
+                    k,
+                    n,
+                    Operand::rows(&a[..], k),
+                    o64,
+                    &vec![0.0; m * n],
+                    s64,
+                );
+                let mut c = vec![0.0_f32; m * n];
+                product(m, k, n, Operand::rows(&a32[..], k), o32, &mut c, s32);
+                for (x, y) in c.iter().zip(&want) {
+                    let tol = 1e-5 * (1.0 + y.abs()) * (k as f64).sqrt();
+                    assert!(
+                        (f64::from(*x) - y).abs() <= tol,
+                        "{m}×{k}×{n} {s64:?}: {x} vs {y}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn strided_and_broadcast_operands() {
+    // A with both strides ≠ 1 (copied), and a row of ones (stride 0).
+    let (m, k, n) = (5, 4, 19);
+    let a_data = seq(m * 3 * k, 0.9);
+    let a = Operand {
+        data: &a_data[..],
+        rs: 3 * k,
+        cs: 2,
+    };
+    let b_data = seq(k * n, 0.2);
+    let b = Operand::rows(&b_data[..], n);
+    let want = reference(m, k, n, a, b, &vec![0.0; m * n], Store::Write);
+    let mut c = vec![1.0; m * n];
+    product(m, k, n, a, b, &mut c, Store::Write);
+    for (x, y) in c.iter().zip(&want) {
+        assert!((x - y).abs() < 1e-12);
+    }
+    let one = [1.0];
+    let ones = Operand {
+        data: &one[..],
+        rs: 0,
+        cs: 0,
+    };
+    let mut s = vec![0.0; n];
+    product(1, k, n, ones, b, &mut s, Store::Add);
+    for (j, v) in s.iter().enumerate() {
+        let want: f64 = (0..k).map(|p| b_data[p * n + j]).sum();
+        assert!((v - want).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn empty_inner_dimension_gives_the_bias() {
+    let mut c = vec![7.0; 6];
+    let bias = [1.0, -2.0, 3.0];
+    let store = Store::Affine {
+        bias: Some(&bias[..]),
+        act: Some(Activation::Relu),
+    };
+    product(
+        2,
+        0,
+        3,
+        Operand::rows(&[], 0),
+        Operand::rows(&[], 3),
+        &mut c,
+        store,
+    );
+    assert_eq!(c, [1.0, 0.0, 3.0, 1.0, 0.0, 3.0]);
+}
+
+#[test]
+fn large_strided_b_is_packed_and_correct() {
+    // m > 2·MR and a B panel over 32 KiB with rows ≥ 2 KiB apart.
+    let (m, k, n) = (40, 300, 600);
+    let a = seq(m * k, 0.01);
+    let b = seq(k * n, 0.013);
+    let mut c = vec![0.0; m * n];
+    product(
+        m,
+        k,
+        n,
+        Operand::rows(&a[..], k),
+        Operand::rows(&b[..], n),
+        &mut c,
+        Store::Write,
+    );
+    let want = reference(
+        m,
+        k,
+        n,
+        Operand::rows(&a[..], k),
+        Operand::rows(&b[..], n),
+        &c,
+        Store::Write,
+    );
+    for (x, y) in c.iter().zip(&want) {
+        assert!((x - y).abs() < 1e-10 * (1.0 + y.abs()));
+    }
+}
+
+/// On two threads a large product gives the numbers of one thread, bit for
+/// bit: the halves are whole blocks of the one-thread product.
+#[test]
+fn two_threads_give_the_one_thread_result() {
+    let (m, k, n) = (100, 400, 420);
+    assert!(m * k * n >= crate::kernels::PARALLEL_MIN_WORK);
+    let a = seq(m * k, 0.3);
+    let b = seq(k * n, 0.11);
+    let bias = seq(n, 0.7);
+    let store = Store::Affine {
+        bias: Some(&bias[..]),
+        act: Some(Activation::Tanh),
+    };
+    let run = || {
+        let mut c = vec![0.0; m * n];
+        let at = Operand::transposed(&a[..], m);
+        product(m, k, n, at, Operand::rows(&b[..], n), &mut c, store);
+        c
+    };
+    crate::kernels::set_threads(1);
+    let one = run();
+    crate::kernels::set_threads(2);
+    let two = run();
+    crate::kernels::set_threads(1);
+    assert_eq!(one, two);
+}

@@ -1,0 +1,197 @@
+//! The optional second thread of the large matrix products.
+//!
+//! One thread by default. With [`set_threads`]`(2)` (or `DEZERO_THREADS=2`
+//! in the environment), a product of at least [`PARALLEL_MIN_WORK`]
+//! multiply-adds gives half its rows to a helper thread, started once and
+//! then reused: handing it work takes a mutex and a condition variable and
+//! allocates nothing, so a warm training step stays allocation-free. Small
+//! products never use it (waking a thread costs more than they take).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+
+/// The fewest multiply-adds (`m·k·n`) for which a product is split between
+/// two threads: about a millisecond of work, against a wake-up of tens of
+/// microseconds.
+pub const PARALLEL_MIN_WORK: usize = 1 << 24;
+
+/// 0: not yet read from the environment.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many threads a large matrix product may use: 1 (the default) or
+/// 2 (more are treated as 2).
+///
+/// ```
+/// dezero_runtime::kernels::set_threads(2);
+/// assert_eq!(dezero_runtime::kernels::threads(), 2);
+/// dezero_runtime::kernels::set_threads(1);
+/// ```
+pub fn set_threads(n: usize) {
+    THREADS.store(n.clamp(1, 2), Ordering::Relaxed);
+}
+
+/// How many threads a large matrix product may use: as [`set_threads`]
+/// left it, or `DEZERO_THREADS` from the environment, or 1.
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::env::var("DEZERO_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(1)
+                .clamp(1, 2);
+            THREADS.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+/// A job for the helper: a closure that borrows the caller's stack, with
+/// the borrow's lifetime erased. Sound because [`join`] does not return (or
+/// unwind) before the helper has finished with it.
+#[derive(Clone, Copy)]
+struct Job(*const (dyn Fn() + Sync + 'static));
+
+// SAFETY: the closure is `Sync`, so calling it from the helper thread is
+// allowed; the pointer stays valid while the helper may use it (see `Job`).
+unsafe impl Send for Job {}
+
+#[derive(Default)]
+struct Slot {
+    job: Option<Job>,
+    finished: bool,
+    panicked: bool,
+}
+
+struct Helper {
+    slot: Mutex<Slot>,
+    ready: Condvar,
+    done: Condvar,
+    /// Held by the thread that is using the helper.
+    busy: Mutex<()>,
+}
+
+/// The helper, started at the first use.
+fn helper() -> Option<&'static Helper> {
+    static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
+    *HELPER.get_or_init(|| {
+        let h: &'static Helper = Box::leak(Box::new(Helper {
+            slot: Mutex::new(Slot::default()),
+            ready: Condvar::new(),
+            done: Condvar::new(),
+            busy: Mutex::new(()),
+        }));
+        std::thread::Builder::new()
+            .name("dezero-kernels".to_string())
+            .spawn(move || serve(h))
+            .ok()
+            .map(|_| h)
+    })
+}
+
+fn serve(h: &'static Helper) {
+    loop {
+        let job = {
+            let mut s = h.slot.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(job) = s.job.take() {
+                    break job;
+                }
+                s = h.ready.wait(s).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        // SAFETY: `join` keeps the closure alive until `finished` is set
+        // below (see `Job`).
+        let run = || unsafe { (*job.0)() };
+        let panicked = catch_unwind(AssertUnwindSafe(run)).is_err();
+        let mut s = h.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        s.finished = true;
+        s.panicked = panicked;
+        h.done.notify_all();
+    }
+}
+
+/// Waits for the helper's current job when dropped, so that `join` does
+/// not return or unwind while the helper still uses the caller's closure.
+struct Wait(&'static Helper);
+
+impl Drop for Wait {
+    fn drop(&mut self) {
+        let mut s = self.0.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        while !s.finished {
+            s = self.0.done.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// Runs `a` on the helper thread and `b` on this one, and returns when both
+/// are done. Runs both here, one after the other, when the helper cannot
+/// be started or another thread is using it.
+///
+/// # Panics
+/// If `a` or `b` panics (after both have finished).
+pub(crate) fn join(a: &(dyn Fn() + Sync), b: impl FnOnce()) {
+    let Some(h) = helper() else {
+        a();
+        return b();
+    };
+    let Ok(_busy) = h.busy.try_lock() else {
+        a();
+        return b();
+    };
+    let ptr: *const (dyn Fn() + Sync + '_) = a;
+    // SAFETY: only the lifetime changes; `Wait` below keeps `a` borrowed
+    // until the helper is done with it (see `Job`).
+    let ptr: *const (dyn Fn() + Sync + 'static) = unsafe { std::mem::transmute(ptr) };
+    {
+        let mut s = h.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        *s = Slot {
+            job: Some(Job(ptr)),
+            finished: false,
+            panicked: false,
+        };
+    }
+    h.ready.notify_one();
+    let wait = Wait(h);
+    b();
+    drop(wait);
+    let panicked = h
+        .slot
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .panicked;
+    assert!(!panicked, "a matrix product panicked on the helper thread");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn both_halves_run_and_see_the_callers_data() {
+        let data = [1_usize, 2, 3, 4];
+        let (left, right) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        for _ in 0..100 {
+            left.store(0, Ordering::Relaxed);
+            right.store(0, Ordering::Relaxed);
+            super::join(
+                &|| left.store(data[..2].iter().sum(), Ordering::Relaxed),
+                || right.store(data[2..].iter().sum(), Ordering::Relaxed),
+            );
+            assert_eq!(left.load(Ordering::Relaxed), 3);
+            assert_eq!(right.load(Ordering::Relaxed), 7);
+        }
+    }
+
+    #[test]
+    fn a_panic_on_the_helper_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| super::join(&|| panic!("boom"), || ()));
+        assert!(r.is_err());
+        // The helper is still there afterwards.
+        let x = AtomicUsize::new(0);
+        super::join(&|| x.store(1, Ordering::Relaxed), || ());
+        assert_eq!(x.load(Ordering::Relaxed), 1);
+    }
+}
