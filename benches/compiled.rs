@@ -7,9 +7,11 @@
 //! - W3, deep narrow: 32×64 → 64 → 64 → 64 → 1, relu, MSE, SGD 0.01.
 //!
 //! Each measurement is one whole iteration: cleargrads, forward, backward,
-//! optimizer update.
+//! optimizer update. W2 is measured again with the matrix products allowed
+//! a second thread (`kernels::set_threads(2)`, group `W2_wide_2_threads`);
+//! the small workloads never use one.
 //!
-//! Run: `cargo bench --bench compiled`
+//! Run: `cargo bench --bench compiled -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dezero::functions::{mean_squared_error, relu};
@@ -122,8 +124,18 @@ fn w1(c: &mut Criterion) {
 }
 
 fn w2(c: &mut Criterion) {
+    wide(c, "W2_wide", 1);
+}
+
+fn w2_two_threads(c: &mut Criterion) {
+    wide(c, "W2_wide_2_threads", 2);
+}
+
+/// W2 with the products allowed `threads` threads.
+fn wide(c: &mut Criterion, group: &str, threads: usize) {
+    dezero::kernels::set_threads(threads);
     let (x, t) = data(100, 784, 10);
-    let mut g = c.benchmark_group("W2_wide");
+    let mut g = c.benchmark_group(group);
     g.sample_size(20);
     g.throughput(Throughput::Elements(6 * 100 * (784 * 1000 + 1000 * 10)));
     let mut m = Wide::<f32>::new();
@@ -145,6 +157,7 @@ fn w2(c: &mut Criterion) {
         b.iter(|| dbr_step(&model, &mut opt, &xv, &tv))
     });
     g.finish();
+    dezero::kernels::set_threads(1);
 }
 
 fn w3(c: &mut Criterion) {
@@ -171,5 +184,5 @@ fn w3(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w1, w2, w3);
+criterion_group!(benches, w1, w2, w2_two_threads, w3);
 criterion_main!(benches);

@@ -11,6 +11,7 @@
 
 use super::activation::Activation;
 use super::product::{product, Operand, Store};
+use super::simd::multiversion;
 use crate::scalar::Scalar;
 
 /// `y = x·W + b`: `x` is `m×k`, `W` is `k×n`, `b` has `n` elements (or is
@@ -258,6 +259,10 @@ pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
         out[0] += t;
         return;
     }
+    if n >= 16 {
+        // Wide rows: added row after row, whole registers at a time.
+        return sum_rows_dispatch(n, x, out);
+    }
     // A row of ones, all at one address: `1·v + s` rounds as `v + s`.
     let one = [T::one()];
     let ones = Operand {
@@ -266,4 +271,113 @@ pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
         cs: 0,
     };
     product(1, m, n, ones, Operand::rows(x, n), out, Store::Add);
+}
+
+multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T]) => sum_rows_imp }
+
+/// Sixteen columns at a time, summed down the rows in a register and added
+/// to `out` once; each column's sum runs row after row from `out`'s value.
+#[inline(always)]
+fn sum_rows_imp<T: Scalar, const FMA: bool>(n: usize, x: &[T], out: &mut [T]) {
+    let mut j = 0;
+    while j + 16 <= n {
+        let mut acc: [T; 16] = out[j..j + 16].try_into().expect("16 columns");
+        for row in x.chunks_exact(n) {
+            let r: &[T; 16] = row[j..j + 16].try_into().expect("16 columns");
+            for l in 0..16 {
+                acc[l] += r[l];
+            }
+        }
+        out[j..j + 16].copy_from_slice(&acc);
+        j += 16;
+    }
+    for row in x.chunks_exact(n) {
+        for (o, &v) in out[j..].iter_mut().zip(&row[j..]) {
+            *o += v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(m: usize, k: usize, n: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                for p in 0..k {
+                    c[i * n + j] += a[i * k + p] * b[p * n + j];
+                }
+            }
+        }
+        c
+    }
+
+    fn seq(len: usize, s: f64) -> Vec<f64> {
+        (0..len).map(|i| ((i as f64) * s).sin()).collect()
+    }
+
+    #[test]
+    fn products_match_the_naive_triple_loop() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (5, 3, 7),
+            (9, 13, 2),
+            (4, 17, 10),
+            (37, 70, 45),
+            (8, 64, 64),
+            (6, 9, 33),
+            (7, 12, 1),
+            (5, 100, 3),
+        ] {
+            let a = seq(m * k, 0.7);
+            let b = seq(k * n, 1.3);
+            let mut c = vec![0.0; m * n];
+            matmul_acc(m, k, n, &a, &b, &mut c);
+            let want = naive(m, k, n, &a, &b);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-12);
+            }
+            // a·bᵀ with b stored as n×k: compare against naive(a, transpose)
+            let bt = seq(n * k, 0.4);
+            let mut bt_t = vec![0.0; k * n];
+            for p in 0..k {
+                for j in 0..n {
+                    bt_t[p * n + j] = bt[j * k + p];
+                }
+            }
+            let mut c2 = vec![0.0; m * n];
+            matmul_nt(m, k, n, &a, &bt, &mut c2, false);
+            for (x, y) in c2.iter().zip(&naive(m, k, n, &a, &bt_t)) {
+                assert!((x - y).abs() < 1e-12);
+            }
+            // aᵀ·b with a m×k and b m×n
+            let b2 = seq(m * n, 0.9);
+            let mut at = vec![0.0; k * m];
+            for i in 0..m {
+                for p in 0..k {
+                    at[p * m + i] = a[i * k + p];
+                }
+            }
+            let mut c3 = vec![1.0; k * n];
+            matmul_tn_acc(m, k, n, &a, &b2, &mut c3);
+            for (x, y) in c3.iter().zip(&naive(k, m, n, &at, &b2)) {
+                assert!((x - (y + 1.0)).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn column_sums_match_the_loop() {
+        for &(m, n) in &[(1, 1), (7, 1), (100, 1), (13, 10), (32, 64), (5, 17)] {
+            let x = seq(m * n, 0.3);
+            let mut out = vec![0.5; n];
+            sum_rows_acc(m, n, &x, &mut out);
+            for (j, o) in out.iter().enumerate() {
+                let want: f64 = 0.5 + (0..m).map(|r| x[r * n + j]).sum::<f64>();
+                assert!((o - want).abs() < 1e-12, "{m}×{n}");
+            }
+        }
+    }
 }

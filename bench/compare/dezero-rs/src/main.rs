@@ -62,10 +62,15 @@ model! {
     }
 }
 
-/// Asks dezero-rs for `n` threads. dezero-rs has no thread setting yet, so
-/// only one thread is supported; when it gains one, set it here.
+/// Asks dezero-rs for `n` threads: the matrix products of both paths split
+/// their rows over that many threads when a product is large enough to pay
+/// for it (`dezero::kernels::set_threads`).
 fn set_threads(n: usize) -> bool {
-    n == 1
+    if n == 0 {
+        return false;
+    }
+    dezero::kernels::set_threads(n);
+    true
 }
 
 /// Overwrites each layer's `W` with the harness's initial weights and `b`

@@ -220,7 +220,7 @@ fn dispatch<T: Scalar>(
             single: bool,
         ) {
             if single {
-                imp::<T, true, 12, 32, 16>(m, k, n, a, b, c, store);
+                imp::<T, true, 8, 32, 16>(m, k, n, a, b, c, store);
             } else {
                 imp::<T, true, 12, 16, 8>(m, k, n, a, b, c, store);
             }

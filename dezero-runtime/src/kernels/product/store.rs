@@ -25,6 +25,10 @@ pub(super) struct Place {
     pub j0: usize,
     /// The panel's width.
     pub w: usize,
+    /// Whether `C` holds the sums of earlier steps, to add before the
+    /// store finishes (the last chunk of a panel taken in chunks; full
+    /// width only).
+    pub resume: bool,
 }
 
 /// Stores a finished block (`R` rows of sums, the first `w` of each valid)
@@ -39,10 +43,11 @@ pub(super) fn store_block<T: Scalar, const FMA: bool, const R: usize, const W: u
     bias: &[T; W],
     store: Store<'_, T>,
 ) {
-    let Place { n, j0, w } = at;
+    let Place { n, j0, w, resume } = at;
     if w == W {
-        return store_full::<T, FMA, R, W>(acc, c, n, r, j0, bias, store);
+        return store_full::<T, FMA, R, W>(acc, c, n, r, j0, bias, store, resume);
     }
+    debug_assert!(!resume, "only full-width panels are taken in chunks");
     if w == n && !matches!(store, Store::Add) {
         return store_narrow::<T, FMA, R, W>(acc, c, n, r, bias, store);
     }
@@ -112,6 +117,7 @@ fn store_narrow<T: Scalar, const FMA: bool, const R: usize, const W: usize>(
 /// lane, and run-time-length loops paid their set-up on every row.
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(not(debug_assertions), inline(always))]
+#[allow(clippy::too_many_arguments, reason = "the block and where it goes")]
 fn store_full<T: Scalar, const FMA: bool, const R: usize, const W: usize>(
     acc: &[[T; W]; R],
     c: &mut [T],
@@ -120,8 +126,20 @@ fn store_full<T: Scalar, const FMA: bool, const R: usize, const W: usize>(
     j0: usize,
     b: &[T; W],
     store: Store<'_, T>,
+    resume: bool,
 ) {
     let row = |i: usize| (r + i) * n + j0;
+    // With `resume`, the sums so far (in `C`) plus this block's.
+    let mut acc = *acc;
+    if resume {
+        for (i, s) in acc.iter_mut().enumerate() {
+            let cur: [T; W] = c[row(i)..row(i) + W].try_into().expect("W");
+            for j in 0..W {
+                s[j] = cur[j] + s[j];
+            }
+        }
+    }
+    let acc = &acc;
     match store {
         Store::Write => {
             for (i, s) in acc.iter().enumerate() {

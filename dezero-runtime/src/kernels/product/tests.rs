@@ -255,33 +255,37 @@ fn empty_inner_dimension_gives_the_bias() {
     assert_eq!(c, [1.0, 0.0, 3.0, 1.0, 0.0, 3.0]);
 }
 
+/// A large strided `B` is packed, and its panels (over 32 KiB) taken in
+/// chunks of rows, the sums of earlier chunks added back before the store
+/// pass finishes: every store kind, against the triple loop.
 #[test]
-fn large_strided_b_is_packed_and_correct() {
-    // m > 2·MR and a B panel over 32 KiB with rows ≥ 2 KiB apart.
+fn large_strided_b_is_packed_in_chunks_and_correct() {
     let (m, k, n) = (40, 300, 600);
     let a = seq(m * k, 0.01);
     let b = seq(k * n, 0.013);
-    let mut c = vec![0.0; m * n];
-    product(
-        m,
-        k,
-        n,
-        Operand::rows(&a[..], k),
-        Operand::rows(&b[..], n),
-        &mut c,
+    let c0 = seq(m * n, 0.2);
+    let bias = seq(n, 0.3);
+    let saved = seq(m * n, 0.6);
+    let stores = [
         Store::Write,
-    );
-    let want = reference(
-        m,
-        k,
-        n,
-        Operand::rows(&a[..], k),
-        Operand::rows(&b[..], n),
-        &c,
-        Store::Write,
-    );
-    for (x, y) in c.iter().zip(&want) {
-        assert!((x - y).abs() < 1e-10 * (1.0 + y.abs()));
+        Store::Add,
+        Store::Affine {
+            bias: Some(&bias[..]),
+            act: Some(Activation::Sigmoid),
+        },
+        Store::ActGrad {
+            act: Activation::Relu,
+            saved: &saved[..],
+        },
+    ];
+    let (ao, bo) = (Operand::rows(&a[..], k), Operand::rows(&b[..], n));
+    for store in stores {
+        let want = reference(m, k, n, ao, bo, &c0, store);
+        let mut c = c0.clone();
+        product(m, k, n, ao, bo, &mut c, store);
+        for (x, y) in c.iter().zip(&want) {
+            assert!((x - y).abs() < 1e-10 * (1.0 + y.abs()), "{store:?}");
+        }
     }
 }
 
