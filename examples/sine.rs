@@ -4,7 +4,9 @@
 //! printing the loss every 1 000 iterations as the book does.
 //!
 //! Run: `cargo run --release --example sine` (add `-- --plan` to print the
-//! compiled plan, `-- --dot` for its Graphviz rendering).
+//! compiled plan, `-- --dot` for its Graphviz rendering, `-- --memory` for
+//! the process's peak resident memory before and after training, read from
+//! `/proc/self/status` on Linux).
 
 use dezero::prelude::*;
 use ndarray::Ix2;
@@ -43,6 +45,10 @@ fn main() -> dezero::Result<()> {
     let max_iter = 10000;
     let hidden_size = 10;
 
+    let args: Vec<String> = std::env::args().collect();
+    let memory = args.iter().any(|a| a == "--memory");
+    let peak_before = peak_resident_kib();
+
     let mut model = TwoLayerNet::<f32>::new(hidden_size, 1);
     let mut optimizer = SGD::new(lr);
     optimizer.setup(&model);
@@ -58,6 +64,17 @@ fn main() -> dezero::Result<()> {
         }
     }
 
+    if memory {
+        match (peak_before, peak_resident_kib()) {
+            (Some(before), Some(after)) => println!(
+                "peak resident memory: {before} KiB before the model, {after} KiB after \
+                 training ({} KiB for the model and its training)",
+                after.saturating_sub(before)
+            ),
+            _ => println!("peak resident memory: unavailable (needs Linux's /proc)"),
+        }
+    }
+
     // Plot, as the book does: the data and the fitted curve on [0, 1).
     let t = ndarray::Array::range(0.0_f32, 1.0, 0.01).insert_axis(ndarray::Axis(1));
     let y_pred = model.predict(t.view())?.to_owned();
@@ -65,7 +82,6 @@ fn main() -> dezero::Result<()> {
     dezero::plot::plot_losses("sine_loss.png", &losses)?;
     println!("wrote sine.png and sine_loss.png");
 
-    let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--plan") {
         println!("{}", model.plan());
     }
@@ -73,4 +89,12 @@ fn main() -> dezero::Result<()> {
         println!("{}", model.plan().to_dot());
     }
     Ok(())
+}
+
+/// The process's peak resident set so far (`VmHWM` in `/proc/self/status`),
+/// in KiB; `None` where that file does not exist or says otherwise.
+fn peak_resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
