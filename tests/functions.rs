@@ -11,7 +11,7 @@ use dezero::functions::*;
 use dezero::utils::{
     array_allclose, gradient_check, gradient_check_multi, numerical_grad, GradientMismatch,
 };
-use dezero::{apply1, BackwardOptions, Function, Scalar, Variable};
+use dezero::{apply1, BackwardOptions, Error, Function, Scalar, Variable};
 use ndarray::{arr0, arr1, arr2, ArrayD, Dimension, IxDyn};
 
 /// A deterministic array with entries uniform in `[lo, hi)` (splitmix64).
@@ -95,6 +95,9 @@ impl Function<f64> for WrongExp {
 fn gradient_check_rejects_a_wrong_backward() {
     let x = rand(&[2, 3], 1);
     let err = gradient_check(|x| apply1(WrongExp, &[x]), &x).unwrap_err();
+    let Error::Gradient(err) = err else {
+        panic!("not a gradient mismatch: {err}")
+    };
     assert_eq!(err.input, 0);
     let bp = err.backprop.clone().expect("backward gave a gradient");
     assert_close(
@@ -117,6 +120,9 @@ fn gradient_check_rejects_an_input_without_gradient() {
     let x1 = rand(&[3], 3);
     // x1 is not used, so it gets no gradient; its numerical one is 0.
     let err = gradient_check_multi(|xs| sin(&xs[0]), &[x0, x1]).unwrap_err();
+    let Error::Gradient(err) = err else {
+        panic!("not a gradient mismatch: {err}")
+    };
     assert_eq!(
         *err,
         GradientMismatch {

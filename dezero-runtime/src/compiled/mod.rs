@@ -3,17 +3,20 @@
 //! ([`grads`]), the trait a compiled model implements so that another
 //! compiled model can nest it and a define-by-run graph can call it, with
 //! the define-by-run node whose backward is the fused backward ([`model`]),
-//! and the plan description a compiled model prints ([`plan`]).
+//! the plan description a compiled model prints ([`plan`]), and the
+//! non-finite check of its passes ([`check`]).
 //!
 //! Users meet these types through a compiled model's methods
 //! (`plan()`, `forward`); the generated code reaches them through
 //! `dezero::__private`.
 
+mod check;
 mod grads;
 mod model;
 mod plan;
 mod workspace;
 
+pub use check::*;
 pub use grads::*;
 pub use model::*;
 pub use plan::*;
