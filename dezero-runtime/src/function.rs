@@ -105,6 +105,9 @@ pub fn apply<T: Scalar, F: Function<T>>(mut f: F, inputs: &[&Variable<T>]) -> Ve
 }
 
 /// [`apply`] for the common case of a Function with exactly one output.
+///
+/// # Panics
+/// If `f`'s forward returns no output (a mistake in the Function).
 pub fn apply1<T: Scalar, F: Function<T>>(f: F, inputs: &[&Variable<T>]) -> Variable<T> {
     let name = f.name();
     apply(f, inputs)
