@@ -171,6 +171,7 @@
 //! | `with dezero.test_mode():` | `{ let _guard = test_mode(); … }` ([`test_mode`](crate::test_mode)) |
 //! | `with using_config('enable_backprop', False):` | `let _guard = using_backprop(false);` ([`using_backprop`](crate::using_backprop)) |
 //! | `Config.enable_backprop`, `Config.train` | [`Config::enable_backprop()`](crate::Config::enable_backprop), [`Config::train()`](crate::Config::train) |
+//! | (none; PyTorch's `with torch.autograd.detect_anomaly():`) | `{ let _guard = check_finite(); … }` ([`check_finite`](crate::check_finite)) or `DEZERO_CHECK_FINITE=1`: the first op giving a NaN or an infinity is reported (see [`finite`](crate::finite)) |
 //!
 //! ### Plots (matplotlib in the book)
 //!

@@ -11,7 +11,7 @@ use dezero::functions::*;
 use dezero::utils::{
     array_allclose, gradient_check, gradient_check_multi, numerical_grad, GradientMismatch,
 };
-use dezero::{apply1, BackwardOptions, Function, Scalar, Variable};
+use dezero::{apply1, BackwardOptions, Error, Function, Scalar, Variable};
 use ndarray::{arr0, arr1, arr2, ArrayD, Dimension, IxDyn};
 
 /// A deterministic array with entries uniform in `[lo, hi)` (splitmix64).
@@ -95,6 +95,9 @@ impl Function<f64> for WrongExp {
 fn gradient_check_rejects_a_wrong_backward() {
     let x = rand(&[2, 3], 1);
     let err = gradient_check(|x| apply1(WrongExp, &[x]), &x).unwrap_err();
+    let Error::Gradient(err) = err else {
+        panic!("not a gradient mismatch: {err}")
+    };
     assert_eq!(err.input, 0);
     let bp = err.backprop.clone().expect("backward gave a gradient");
     assert_close(
@@ -117,6 +120,9 @@ fn gradient_check_rejects_an_input_without_gradient() {
     let x1 = rand(&[3], 3);
     // x1 is not used, so it gets no gradient; its numerical one is 0.
     let err = gradient_check_multi(|xs| sin(&xs[0]), &[x0, x1]).unwrap_err();
+    let Error::Gradient(err) = err else {
+        panic!("not a gradient mismatch: {err}")
+    };
     assert_eq!(
         *err,
         GradientMismatch {
@@ -618,6 +624,75 @@ fn max_axis_panics_on_a_bad_axis() {
 #[should_panic(expected = "min: zero-size reduction over an array of shape [0, 3] has no identity")]
 fn min_panics_on_an_empty_array() {
     min(&Variable::new(ArrayD::<f64>::zeros(IxDyn(&[0, 3]))));
+}
+
+#[test]
+#[should_panic(expected = "sum: duplicate axis 1 in [1, 1]")]
+fn sum_axis_panics_on_a_repeated_axis() {
+    // NumPy refuses it; summing axis 1 twice would have summed axis 2.
+    sum_axis(&Variable::new(rand(&[2, 3, 4], 0)), &[1, 1], false);
+}
+
+#[test]
+fn try_forms_return_shape_errors() {
+    let x = Variable::new(rand(&[2, 3], 0));
+    let shape_error = |r: dezero::Result<Variable<f64>>| match r {
+        Err(e @ Error::Shape { .. }) => e.to_string(),
+        other => panic!("expected a shape error, got {other:?}"),
+    };
+    assert_eq!(
+        shape_error(try_broadcast_to(&x, &[3, 3])),
+        "broadcast_to: expected a shape that [2, 3] broadcasts to, got [3, 3]"
+    );
+    assert_eq!(
+        shape_error(try_sum_to(&x, &[2, 2])),
+        "sum_to: expected a shape that [2, 2] broadcasts to, got [2, 3]"
+    );
+    assert_eq!(
+        shape_error(try_sum_axis(&x, &[0, 2], true)),
+        "sum: expected axes below 2 (the input has shape [2, 3]), got axis 2"
+    );
+    assert_eq!(
+        shape_error(try_transpose_axes(&x, &[1, 1])),
+        "transpose: expected a permutation of the 2 axes, got [1, 1]"
+    );
+    assert_eq!(
+        shape_error(try_get_item(&x, &[0, 5])),
+        "get_item: expected row indices below 2, got 5"
+    );
+    assert_eq!(
+        shape_error(try_max_axis(&x, &[1, 1], false)),
+        "max: expected distinct axes, got [1, 1]"
+    );
+    let empty = Variable::new(ArrayD::<f64>::zeros(IxDyn(&[0, 3])));
+    assert_eq!(
+        shape_error(try_min_axis(&empty, &[0], false)),
+        "min: expected a reduction over a non-empty axis, got shape [0, 3]"
+    );
+    // and the valid calls give what the plain ops give
+    let same = |a: Variable<f64>, b: Variable<f64>| assert_eq!(a.to_array(), b.to_array());
+    same(
+        try_broadcast_to(&x, &[4, 2, 3]).unwrap(),
+        broadcast_to(&x, &[4, 2, 3]),
+    );
+    same(try_sum_to(&x, &[1, 3]).unwrap(), sum_to(&x, &[1, 3]));
+    same(
+        try_sum_axis(&x, &[1], false).unwrap(),
+        sum_axis(&x, &[1], false),
+    );
+    same(
+        try_transpose_axes(&x, &[1, 0]).unwrap(),
+        transpose_axes(&x, &[1, 0]),
+    );
+    same(try_get_item(&x, &[1, 1]).unwrap(), get_item(&x, &[1, 1]));
+    same(
+        try_max_axis(&x, &[0], true).unwrap(),
+        max_axis(&x, &[0], true),
+    );
+    same(
+        try_min_axis(&x, &[1], false).unwrap(),
+        min_axis(&x, &[1], false),
+    );
 }
 
 // ---------------------------------------------------------------------------

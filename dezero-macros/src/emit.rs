@@ -118,12 +118,16 @@ pub fn emit(c: &Compiled) -> TokenStream {
             /// backward is the fused backward pass.
             ///
             /// # Errors
-            /// If `x` is not a matrix whose width fits the model.
+            /// If `x` is not a matrix whose width fits the model. In
+            /// check-finite mode (`dezero::check_finite()`,
+            /// `DEZERO_CHECK_FINITE=1`), `Error::NonFinite` naming the first
+            /// step of the model that wrote a NaN or an infinity, or the
+            /// report of an earlier op not yet taken (see `dezero::finite`).
             pub fn try_forward(
                 &self,
                 x: &#dz::Variable<T>,
             ) -> #dz::Result<#dz::Variable<T>> {
-                #dz::compiled::forward_node(self, x)
+                #dz::compiled::try_forward_node(self, x)
             }
 
             #train

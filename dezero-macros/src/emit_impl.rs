@@ -208,7 +208,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                 gx: ::core::option::Option<&mut [T]>,
                 acc: bool,
                 sink: &mut dyn #dz::compiled::GradSink<T>,
-            ) {
+            ) -> #dz::Result<()> {
                 self.__backward_split(gy, gx, acc, sink)
             }
 

@@ -103,6 +103,7 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     };
     let e = StepEmitter { c, p, slots };
     let steps = e.steps(0..p.steps.len());
+    let check = e.check_flag(0..p.steps.len());
     let layout = layout(slots, p);
     let doc = format!(
         "One fused training pass: forward, loss and backward in the workspace; each \
@@ -110,7 +111,15 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
          {t_doc} Once warm (same or smaller batch), it allocates nothing.\n\n\
          # Errors\n\
          If `x`'s width does not fit the model or `t` does not fit the output, naming the \
-         layer; the model is left untouched."
+         layer; the model is left untouched.\n\n\
+         In check-finite mode (`dezero::check_finite()`, `DEZERO_CHECK_FINITE=1`), \
+         `Error::NonFinite` naming the first step of the training plan (as `plan()` \
+         prints it) that wrote a NaN or an infinity, with its inputs' shapes. A forward \
+         step or the loss's value returns before any gradient is touched. A gradient \
+         step returns after the gradient steps before it in the plan have added to their \
+         parameters' `grad`s (a parameter gradient is checked after it was added to, and \
+         keeps what was added); call `cleargrads()` before the next step. Weights are \
+         never changed."
     );
     quote! {
         #[doc = #doc]
@@ -137,6 +146,7 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
                 }
             };
             let mut __loss = <T as #dz::Scalar>::from_f64_lossy(0.0);
+            #check
             #steps
             ::core::result::Result::Ok(__loss)
         }
@@ -149,6 +159,7 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
     let (p, slots) = &c.predict;
     let e = StepEmitter { c, p, slots };
     let steps = e.steps(0..p.steps.len());
+    let check = e.check_flag(0..p.steps.len());
     let prologue = take_input(slots, p);
     let out = e.range(p.output);
     let wout = e.width(p.output);
@@ -158,12 +169,17 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
         /// valid until the next call.
         ///
         /// # Errors
-        /// If `x`'s width does not fit the model, naming the layer.
+        /// If `x`'s width does not fit the model, naming the layer. In
+        /// check-finite mode (`dezero::check_finite()`,
+        /// `DEZERO_CHECK_FINITE=1`), `Error::NonFinite` naming the first
+        /// step of the inference plan (as `plan()` prints it) that wrote a
+        /// NaN or an infinity, with its inputs' shapes.
         pub fn predict(
             &mut self,
             x: #nd::ArrayView2<'_, T>,
         ) -> #dz::Result<#nd::ArrayView2<'_, T>> {
             #prologue
+            #check
             #steps
             let __r = #out;
             let __n = #wout;
@@ -181,6 +197,8 @@ pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
     let e = StepEmitter { c, p, slots };
     let fwd = e.steps(0..p.split_at);
     let bwd = e.steps(p.split_at..p.steps.len());
+    let check_fwd = e.check_flag(0..p.split_at);
+    let check_bwd = e.check_flag(p.split_at..p.steps.len());
     let layout = layout(slots, p);
     let stores_gx = p
         .steps
@@ -210,6 +228,7 @@ pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
             self.__split_dims = __d;
             let __slab = &mut self.__ws.slab;
             #layout
+            #check_fwd
             #fwd
             ::core::result::Result::Ok(())
         }
@@ -221,16 +240,18 @@ pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
             mut __gx_out: ::core::option::Option<&mut [T]>,
             __acc_in: bool,
             __sink: &mut dyn #dz::compiled::GradSink<T>,
-        ) {
+        ) -> #dz::Result<()> {
             let __rows = self.__ws.rows;
             if __rows == 0 {
-                return;
+                return ::core::result::Result::Ok(());
             }
             let __d = self.__split_dims;
             let __slab = &mut self.__ws.slab;
             #layout
+            #check_bwd
             #bwd
             #zero_gx
+            ::core::result::Result::Ok(())
         }
     }
 }

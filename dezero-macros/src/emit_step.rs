@@ -122,7 +122,7 @@ impl StepEmitter<'_> {
         )
     }
 
-    fn step(&self, s: &Step) -> TokenStream {
+    fn step(&self, i: usize, s: &Step) -> TokenStream {
         let dz = dz();
         let k = quote!(#dz::kernels);
         let cm = quote!(#dz::compiled::CompiledModel::<T>);
@@ -210,15 +210,22 @@ impl StepEmitter<'_> {
             Step::LinearGradW { layer, x, gy } => {
                 let bind = self.bind(&[x, gy], None);
                 let (ident, ci, co) = self.layer(layer);
+                let (note_w, report_w) = self.param_grad_check(i, layer, false, x, gy);
+                let (note_b, report_b) = self.param_grad_check(i, layer, true, x, gy);
                 quote! {
                     #bind
+                    let mut __bad: ::core::option::Option<(usize, f64)> = ::core::option::Option::None;
                     __sink.accumulate(&self.#ident.w, &mut |__g: &mut [T]| {
-                        #k::matmul_tn_acc(__rows, __d[#ci], __d[#co], __r0, __r1, __g)
+                        #k::matmul_tn_acc(__rows, __d[#ci], __d[#co], __r0, __r1, __g);
+                        #note_w
                     });
+                    #report_w
                     if let ::core::option::Option::Some(__b) = &self.#ident.b {
                         __sink.accumulate(__b, &mut |__g: &mut [T]| {
-                            #k::sum_rows_acc(__rows, __d[#co], __r1, __g)
+                            #k::sum_rows_acc(__rows, __d[#co], __r1, __g);
+                            #note_b
                         });
+                        #report_b
                     }
                 }
             }
@@ -280,14 +287,14 @@ impl StepEmitter<'_> {
                         let bind = self.bind(&[gy], Some(gx));
                         quote! {
                             #bind
-                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::Some(__w), #acc, &mut *__sink);
+                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::Some(__w), #acc, &mut *__sink)?;
                         }
                     }
                     None => {
                         let bind = self.bind(&[gy], None);
                         quote! {
                             #bind
-                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::None, false, &mut *__sink);
+                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::None, false, &mut *__sink)?;
                         }
                     }
                 }
@@ -360,10 +367,14 @@ impl StepEmitter<'_> {
         }
     }
 
+    /// Code for the program's steps `range`, each followed by its
+    /// non-finite check (see [`emit_check`](crate::emit_check)).
     pub(crate) fn steps(&self, range: std::ops::Range<usize>) -> TokenStream {
-        let steps = self.p.steps[range].iter().map(|s| {
-            let code = self.step(s);
-            quote!({ #code })
+        let start = range.start;
+        let steps = self.p.steps[range].iter().enumerate().map(|(j, s)| {
+            let code = self.step(start + j, s);
+            let check = self.check(start + j, s);
+            quote!({ #code #check })
         });
         quote!(#(#steps)*)
     }

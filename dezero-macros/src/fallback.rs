@@ -81,7 +81,7 @@ pub fn stub(m: &Model) -> TokenStream {
             fn out_width(&self, in_width: usize) -> #dz::Result<usize> { #never }
             fn init_lazy(&self, in_width: usize, rng: &mut #dz::random::RandomState) -> #dz::Result<()> { #never }
             fn forward_split(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
-            fn backward_split(&mut self, gy: &[T], gx: ::core::option::Option<&mut [T]>, acc: bool, sink: &mut dyn #dz::compiled::GradSink<T>) { #never }
+            fn backward_split(&mut self, gy: &[T], gx: ::core::option::Option<&mut [T]>, acc: bool, sink: &mut dyn #dz::compiled::GradSink<T>) -> #dz::Result<()> { #never }
             fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn share(&self) -> Self { #never }
             fn workspace_bytes(&self) -> usize { #never }

@@ -14,6 +14,7 @@ mod autodiff;
 mod check;
 mod ctxt;
 mod emit;
+mod emit_check;
 mod emit_impl;
 mod emit_pass;
 mod emit_step;

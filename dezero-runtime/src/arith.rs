@@ -261,18 +261,31 @@ fn constant<T: Scalar>(c: T) -> Variable<T> {
 }
 
 /// `x0 + x1` (DeZero's `add`).
+///
+/// # Panics
+/// If the shapes cannot be broadcast together; the message names the op
+/// and both shapes (so do the operators `+ - * /`).
 pub fn add<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
     apply1(Add::default(), &[x0, x1])
 }
 /// `x0 − x1` (DeZero's `sub`).
+///
+/// # Panics
+/// If the shapes cannot be broadcast together.
 pub fn sub<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
     apply1(Sub::default(), &[x0, x1])
 }
 /// `x0 · x1` elementwise (DeZero's `mul`).
+///
+/// # Panics
+/// If the shapes cannot be broadcast together.
 pub fn mul<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
     apply1(Mul, &[x0, x1])
 }
 /// `x0 / x1` elementwise (DeZero's `div`).
+///
+/// # Panics
+/// If the shapes cannot be broadcast together.
 pub fn div<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
     apply1(Div, &[x0, x1])
 }

@@ -47,6 +47,11 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// In check-finite mode, the first op whose output or gradient held a
+    /// NaN or an infinity (see [`finite`](crate::finite)).
+    NonFinite(Box<crate::finite::NonFinite>),
+    /// A gradient check failed (see [`gradient_check`](crate::utils::gradient_check)).
+    Gradient(Box<crate::utils::GradientMismatch>),
 }
 
 impl fmt::Display for Error {
@@ -68,6 +73,8 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Program { program, message } => write!(f, "program `{program}`: {message}"),
+            Error::NonFinite(r) => fmt::Display::fmt(r, f),
+            Error::Gradient(m) => fmt::Display::fmt(m, f),
         }
     }
 }

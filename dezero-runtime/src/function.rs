@@ -69,6 +69,10 @@ impl<T: Scalar> FuncNode<T> {
 /// Calls `f` on `inputs` and, when backprop is enabled, records the call
 /// as the creator of the outputs (DeZero's `Function.__call__`).
 ///
+/// In check-finite mode ([`check_finite`](crate::check_finite)), the
+/// outputs are scanned for NaNs and infinities, and the first offender is
+/// recorded (see [`finite`](crate::finite)); nothing else changes.
+///
 /// ```
 /// use dezero_runtime::{apply, functions::Exp, Variable};
 /// let x = Variable::new(ndarray::arr0(0.0_f64).into_dyn());
@@ -81,6 +85,9 @@ pub fn apply<T: Scalar, F: Function<T>>(mut f: F, inputs: &[&Variable<T>]) -> Ve
         let refs: Vec<&ArrayD<T>> = datas.iter().map(|d| &**d).collect();
         f.forward(&refs)
     };
+    if Config::check_finite() {
+        crate::finite::check_forward(f.name(), inputs, &outputs);
+    }
     let outputs: Vec<Variable<T>> = outputs.into_iter().map(Variable::new).collect();
     if Config::enable_backprop() {
         let generation = inputs.iter().map(|x| x.generation()).max().unwrap_or(0);
@@ -98,6 +105,9 @@ pub fn apply<T: Scalar, F: Function<T>>(mut f: F, inputs: &[&Variable<T>]) -> Ve
 }
 
 /// [`apply`] for the common case of a Function with exactly one output.
+///
+/// # Panics
+/// If `f`'s forward returns no output (a mistake in the Function).
 pub fn apply1<T: Scalar, F: Function<T>>(f: F, inputs: &[&Variable<T>]) -> Variable<T> {
     let name = f.name();
     apply(f, inputs)

@@ -10,6 +10,7 @@ pub mod compiled;
 pub mod config;
 pub mod datasets;
 pub mod error;
+pub mod finite;
 pub mod format;
 pub mod function;
 pub mod functions;
@@ -24,7 +25,9 @@ pub mod scalar;
 pub mod utils;
 pub mod variable;
 
-pub use config::{no_grad, test_mode, using_backprop, Config, ConfigGuard};
+pub use config::{
+    check_finite, no_grad, test_mode, using_backprop, using_check_finite, Config, ConfigGuard,
+};
 pub use error::{Error, Result};
 pub use function::{apply, apply1, Function};
 pub use layers::{Layer, Linear, ParamVisitor};

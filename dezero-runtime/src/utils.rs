@@ -8,6 +8,7 @@ use std::fmt;
 
 use ndarray::{ArrayD, Dimension};
 
+use crate::error::{Error, Result};
 use crate::variable::Variable;
 
 /// The step DeZero's `numerical_grad` uses.
@@ -108,8 +109,9 @@ where
     grads.pop().expect("one input gives one gradient")
 }
 
-/// Why a gradient check failed: which input, and both gradients; its
-/// message names the element furthest outside the tolerance.
+/// Why a gradient check failed (the detail of [`Error::Gradient`]): which
+/// input, and both gradients; its message names the element furthest
+/// outside the tolerance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientMismatch {
     /// The position of the input among `f`'s inputs.
@@ -173,9 +175,10 @@ impl std::error::Error for GradientMismatch {}
 /// ```
 ///
 /// # Errors
-/// A [`GradientMismatch`] for the first input whose gradient is missing,
-/// has the wrong shape, or is not close to the numerical one.
-pub fn gradient_check_multi<F>(f: F, xs: &[ArrayD<f64>]) -> Result<(), Box<GradientMismatch>>
+/// [`Error::Gradient`] with a [`GradientMismatch`] for the first input
+/// whose gradient is missing, has the wrong shape, or is not close to the
+/// numerical one.
+pub fn gradient_check_multi<F>(f: F, xs: &[ArrayD<f64>]) -> Result<()>
 where
     F: FnMut(&[Variable<f64>]) -> Variable<f64>,
 {
@@ -191,7 +194,7 @@ pub fn gradient_check_multi_with<F>(
     xs: &[ArrayD<f64>],
     rtol: f64,
     atol: f64,
-) -> Result<(), Box<GradientMismatch>>
+) -> Result<()>
 where
     F: FnMut(&[Variable<f64>]) -> Variable<f64>,
 {
@@ -204,13 +207,13 @@ where
             .as_ref()
             .is_some_and(|bp| array_allclose(&num, bp, rtol, atol));
         if !ok {
-            return Err(Box::new(GradientMismatch {
+            return Err(Error::Gradient(Box::new(GradientMismatch {
                 input,
                 numerical: num,
                 backprop,
                 rtol,
                 atol,
-            }));
+            })));
         }
     }
     Ok(())
@@ -227,9 +230,9 @@ where
 /// ```
 ///
 /// # Errors
-/// A [`GradientMismatch`] if `x` gets no gradient, or one of the wrong
-/// shape, or one not close to the numerical gradient.
-pub fn gradient_check<F>(f: F, x: &ArrayD<f64>) -> Result<(), Box<GradientMismatch>>
+/// [`Error::Gradient`] with a [`GradientMismatch`] if `x` gets no gradient,
+/// or one of the wrong shape, or one not close to the numerical gradient.
+pub fn gradient_check<F>(f: F, x: &ArrayD<f64>) -> Result<()>
 where
     F: FnMut(&Variable<f64>) -> Variable<f64>,
 {
@@ -240,12 +243,7 @@ where
 ///
 /// # Errors
 /// As [`gradient_check`].
-pub fn gradient_check_with<F>(
-    mut f: F,
-    x: &ArrayD<f64>,
-    rtol: f64,
-    atol: f64,
-) -> Result<(), Box<GradientMismatch>>
+pub fn gradient_check_with<F>(mut f: F, x: &ArrayD<f64>, rtol: f64, atol: f64) -> Result<()>
 where
     F: FnMut(&Variable<f64>) -> Variable<f64>,
 {

@@ -291,6 +291,12 @@ impl<T: Scalar> Variable<T> {
     ///
     /// If this variable has no gradient yet, it starts from ones. Leaf
     /// gradients accumulate across calls until [`cleargrad`](Variable::cleargrad).
+    ///
+    /// # Panics
+    /// In check-finite mode ([`check_finite`](crate::check_finite)), with
+    /// the report's message, where [`try_backward`](Variable::try_backward)
+    /// returns an error: the first op whose output or gradient held a NaN or
+    /// an infinity.
     pub fn backward(&self) {
         self.backward_with(BackwardOptions::default());
     }
@@ -309,13 +315,30 @@ impl<T: Scalar> Variable<T> {
     /// gx.backward_with(BackwardOptions::default().create_graph(true));
     /// assert_eq!(x.grad().unwrap().data()[[]], 44.0);
     /// ```
+    ///
+    /// # Panics
+    /// In check-finite mode ([`check_finite`](crate::check_finite)), with
+    /// the report's message, where [`try_backward_with`](Variable::try_backward_with)
+    /// returns an error.
     pub fn backward_with(&self, opts: BackwardOptions) {
+        if let Err(e) = self.try_backward_with(opts) {
+            panic!("{e}");
+        }
+    }
+
+    /// The backward pass; with `check`, each gradient is checked as it is
+    /// produced (see [`finite`](crate::finite)).
+    pub(crate) fn backprop(
+        &self,
+        opts: BackwardOptions,
+        check: bool,
+    ) -> Result<(), Box<crate::finite::NonFinite>> {
         if self.grad().is_none() {
             let ones = ArrayD::from_elem(IxDyn(&self.shape()), T::one());
             self.set_grad(Some(Variable::new(ones)));
         }
         let Some(first) = self.creator_node() else {
-            return;
+            return Ok(());
         };
         let mut heap = BinaryHeap::new();
         let mut seen: HashSet<*const FuncNode<T>> = HashSet::new();
@@ -335,12 +358,15 @@ impl<T: Scalar> Variable<T> {
             {
                 let _mode = using_backprop(opts.create_graph);
                 let gxs = f.func.backward(&f.inputs, &ys, &gys);
-                for (x, gx) in f.inputs.iter().zip(gxs) {
+                for (i, (x, gx)) in f.inputs.iter().zip(gxs).enumerate() {
                     let Some(gx) = gx else { continue };
                     let new_grad = match x.grad() {
                         None => gx,
                         Some(old) => &old + &gx,
                     };
+                    if check {
+                        crate::finite::check_grad(&f, i, &new_grad)?;
+                    }
                     x.set_grad(Some(new_grad));
                     if let Some(c) = x.creator_node() {
                         if seen.insert(Rc::as_ptr(&c)) {
@@ -356,6 +382,7 @@ impl<T: Scalar> Variable<T> {
                 }
             }
         }
+        Ok(())
     }
 
     /// Bytes of array data that the graph ending at this variable keeps

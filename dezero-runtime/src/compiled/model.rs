@@ -43,24 +43,31 @@ pub trait CompiledModel<T: Scalar>: Layer<T> + Sized + 'static {
     /// reads.
     ///
     /// # Errors
-    /// As [`out_width`](CompiledModel::out_width), before touching anything.
+    /// As [`out_width`](CompiledModel::out_width), before touching anything;
+    /// in check-finite mode, [`Error::NonFinite`] naming the first step that
+    /// wrote a NaN or an infinity (`y` is then not written).
     fn forward_split(&mut self, x: &[T], rows: usize, y: &mut [T]) -> Result<()>;
 
     /// The second half: from the output's gradient `gy`, adds each
     /// parameter's gradient into `sink` and writes (or, with `acc`, adds) the
     /// input's gradient into `gx` when given.
+    ///
+    /// # Errors
+    /// Only in check-finite mode: [`Error::NonFinite`] naming the first
+    /// gradient step that wrote a NaN or an infinity; the steps before it
+    /// have run (and added to `sink`), the ones after it have not.
     fn backward_split(
         &mut self,
         gy: &[T],
         gx: Option<&mut [T]>,
         acc: bool,
         sink: &mut dyn GradSink<T>,
-    );
+    ) -> Result<()>;
 
     /// `y = model(x)` with the inference plan.
     ///
     /// # Errors
-    /// As [`out_width`](CompiledModel::out_width).
+    /// As [`forward_split`](CompiledModel::forward_split).
     fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> Result<()>;
 
     /// Another model with the same parameters (shared handles) and an empty
@@ -104,9 +111,17 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
         let mut y = ArrayD::zeros(IxDyn(&[self.rows, self.out_width]));
         let out = y.as_slice_mut().expect("zeros are contiguous");
         let xs = x.as_slice().expect("made standard");
-        if let Err(e) = self.model.get_mut().forward_split(xs, self.rows, out) {
+        match self.model.get_mut().forward_split(xs, self.rows, out) {
+            Ok(()) => {}
+            // Operators are infallible: the report waits for `try_forward`
+            // or `try_backward`, and the output is poisoned rather than
+            // left at zero, as the NaN or infinity would have spread.
+            Err(Error::NonFinite(r)) => {
+                crate::finite::record(r);
+                y.fill(T::nan());
+            }
             // The widths were checked by `forward_node` before the call.
-            panic!("{e}");
+            Err(e) => panic!("{e}"),
         }
         vec![y]
     }
@@ -120,12 +135,19 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
         let gy = gys[0].data().as_standard_layout().into_owned();
         let mut gx = ArrayD::zeros(IxDyn(&[self.rows, self.in_width]));
         let mut sink = VecGrads::new(xs[1..1 + self.nparams].to_vec());
-        self.model.borrow_mut().backward_split(
+        let done = self.model.borrow_mut().backward_split(
             gy.as_slice().expect("owned standard"),
             Some(gx.as_slice_mut().expect("zeros are contiguous")),
             false,
             &mut sink,
         );
+        match done {
+            Ok(()) => {}
+            // The backward pass that called this rule picks the report up
+            // as soon as the rule returns.
+            Err(Error::NonFinite(r)) => crate::finite::record(r),
+            Err(e) => panic!("{e}"),
+        }
         let mut out = vec![Some(Variable::new(gx))];
         out.extend(
             sink.into_grads()
@@ -176,6 +198,24 @@ pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
     let mut inputs: Vec<&Variable<T>> = vec![x];
     inputs.extend(params.iter().map(|p| p.as_variable()));
     Ok(apply1(node, &inputs))
+}
+
+/// [`forward_node`] that, in check-finite mode, also returns the pending
+/// non-finite report (the generated `try_forward`): the first step of the
+/// model that wrote a NaN or an infinity, or an earlier define-by-run op's
+/// report not yet taken (see [`finite`](crate::finite)).
+///
+/// # Errors
+/// As [`forward_node`]; [`Error::NonFinite`] as above.
+pub fn try_forward_node<T: Scalar, M: CompiledModel<T>>(
+    model: &M,
+    x: &Variable<T>,
+) -> Result<Variable<T>> {
+    let y = forward_node(model, x)?;
+    if super::checking() {
+        crate::finite::check()?;
+    }
+    Ok(y)
 }
 
 /// Implemented by the `model!` types that declare `fn loss`; a model without

@@ -4,6 +4,7 @@
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
 use crate::function::{apply1, Function};
+use crate::functions::checks;
 use crate::functions::{broadcast_to, reshape};
 use crate::scalar::Scalar;
 use crate::variable::Variable;
@@ -233,7 +234,8 @@ pub fn max<T: Scalar>(x: &Variable<T>) -> Variable<T> {
 ///
 /// # Panics
 /// If an axis is out of range or repeated, or a reduced axis has length 0
-/// (the message names `max` and `x`'s shape).
+/// (the message names `max` and `x`'s shape; see [`try_max_axis`] for a
+/// checked version).
 pub fn max_axis<T: Scalar>(x: &Variable<T>, axes: &[usize], keepdims: bool) -> Variable<T> {
     check(Extreme::Max, &x.shape(), Some(axes));
     apply1(
@@ -279,7 +281,8 @@ pub fn min<T: Scalar>(x: &Variable<T>) -> Variable<T> {
 ///
 /// # Panics
 /// If an axis is out of range or repeated, or a reduced axis has length 0
-/// (the message names `min` and `x`'s shape).
+/// (the message names `min` and `x`'s shape; see [`try_min_axis`] for a
+/// checked version).
 pub fn min_axis<T: Scalar>(x: &Variable<T>, axes: &[usize], keepdims: bool) -> Variable<T> {
     check(Extreme::Min, &x.shape(), Some(axes));
     apply1(
@@ -289,6 +292,47 @@ pub fn min_axis<T: Scalar>(x: &Variable<T>, axes: &[usize], keepdims: bool) -> V
         },
         &[x],
     )
+}
+
+/// [`max_axis`] that returns an error instead of panicking on a bad axis
+/// or an empty reduction (for axes that come from outside the program).
+///
+/// ```
+/// use dezero_runtime::{functions::try_max_axis, Variable};
+/// let x = Variable::new(ndarray::array![[1.0_f64, 5.0], [4.0, 2.0]].into_dyn());
+/// assert_eq!(try_max_axis(&x, &[0], false)?.to_array(), ndarray::array![4.0, 5.0].into_dyn());
+/// assert!(try_max_axis(&x, &[2], false).is_err());
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `max` if an axis is out of
+/// range or repeated, or a reduced axis has length 0.
+pub fn try_max_axis<T: Scalar>(
+    x: &Variable<T>,
+    axes: &[usize],
+    keepdims: bool,
+) -> crate::Result<Variable<T>> {
+    let shape = x.shape();
+    checks::axes("max", &shape, axes)?;
+    checks::nonempty("max", &shape, Some(axes))?;
+    Ok(max_axis(x, axes, keepdims))
+}
+
+/// [`min_axis`] that returns an error instead of panicking (see
+/// [`try_max_axis`]).
+///
+/// # Errors
+/// As [`try_max_axis`], naming `min`.
+pub fn try_min_axis<T: Scalar>(
+    x: &Variable<T>,
+    axes: &[usize],
+    keepdims: bool,
+) -> crate::Result<Variable<T>> {
+    let shape = x.shape();
+    checks::axes("min", &shape, axes)?;
+    checks::nonempty("min", &shape, Some(axes))?;
+    Ok(min_axis(x, axes, keepdims))
 }
 
 impl<T: Scalar> Variable<T> {

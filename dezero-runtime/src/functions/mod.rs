@@ -4,6 +4,7 @@
 
 mod activation;
 mod basic;
+mod checks;
 mod clip;
 mod loss;
 mod matmul;

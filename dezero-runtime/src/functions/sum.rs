@@ -2,7 +2,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
+use crate::error::Result;
 use crate::function::{apply1, Function};
+use crate::functions::checks;
 use crate::kernels;
 use crate::scalar::Scalar;
 use crate::variable::Variable;
@@ -72,10 +74,16 @@ impl<T: Scalar> Function<T> for Sum {
 }
 
 fn check_axes(op: &str, axes: &[usize], ndim: usize) {
-    for &a in axes {
+    for (i, &a) in axes.iter().enumerate() {
         assert!(
             a < ndim,
             "{op}: axis {a} is out of bounds for an array of dimension {ndim}"
+        );
+        // NumPy refuses a repeated axis; summing one twice would sum the
+        // next axis instead.
+        assert!(
+            !axes[..i].contains(&a),
+            "{op}: duplicate axis {a} in {axes:?}"
         );
     }
 }
@@ -103,7 +111,8 @@ pub fn sum<T: Scalar>(x: &Variable<T>) -> Variable<T> {
 /// ```
 ///
 /// # Panics
-/// If an axis is out of range.
+/// If an axis is out of range or repeated (see [`try_sum_axis`] for a
+/// checked version).
 pub fn sum_axis<T: Scalar>(x: &Variable<T>, axes: &[usize], keepdims: bool) -> Variable<T> {
     check_axes("sum", axes, x.ndim());
     apply1(
@@ -114,6 +123,30 @@ pub fn sum_axis<T: Scalar>(x: &Variable<T>, axes: &[usize], keepdims: bool) -> V
         },
         &[x],
     )
+}
+
+/// [`sum_axis`] that returns an error instead of panicking on a bad axis
+/// (for axes that come from outside the program).
+///
+/// ```
+/// use dezero_runtime::{functions::try_sum_axis, Variable};
+/// let x = Variable::new(ndarray::Array::<f32, _>::zeros(vec![2, 3]));
+/// assert_eq!(try_sum_axis(&x, &[1], false)?.shape(), vec![2]);
+/// assert!(try_sum_axis(&x, &[2], false).is_err());
+/// assert!(try_sum_axis(&x, &[0, 0], false).is_err());
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `sum` if an axis is out of
+/// range or repeated.
+pub fn try_sum_axis<T: Scalar>(
+    x: &Variable<T>,
+    axes: &[usize],
+    keepdims: bool,
+) -> Result<Variable<T>> {
+    checks::axes("sum", &x.shape(), axes)?;
+    Ok(sum_axis(x, axes, keepdims))
 }
 
 /// Sums an array down to a shape, the adjoint of broadcasting (DeZero's `SumTo`).
@@ -144,7 +177,8 @@ impl<T: Scalar> Function<T> for SumTo {
 /// shape already matches.
 ///
 /// # Panics
-/// If `shape` does not broadcast to `x`'s shape.
+/// If `shape` does not broadcast to `x`'s shape (see [`try_sum_to`] for a
+/// checked version).
 pub fn sum_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Variable<T> {
     if x.shape() == shape {
         return x.clone();
@@ -156,6 +190,25 @@ pub fn sum_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Variable<T> {
         },
         &[x],
     )
+}
+
+/// [`sum_to`] that returns an error instead of panicking when `shape` does
+/// not broadcast to `x`'s shape.
+///
+/// ```
+/// use dezero_runtime::{functions::try_sum_to, Variable};
+/// let x = Variable::new(ndarray::Array::<f32, _>::ones(vec![2, 3]));
+/// assert_eq!(try_sum_to(&x, &[1, 3])?.to_array().sum(), 6.0);
+/// let e = try_sum_to(&x, &[2]).unwrap_err();
+/// assert_eq!(e.to_string(), "sum_to: expected a shape that [2] broadcasts to, got [2, 3]");
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `sum_to` and both shapes.
+pub fn try_sum_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Result<Variable<T>> {
+    checks::broadcasts("sum_to", shape, &x.shape())?;
+    Ok(sum_to(x, shape))
 }
 
 /// Broadcasts an array to a shape (DeZero's `BroadcastTo`).
@@ -196,7 +249,8 @@ impl<T: Scalar> Function<T> for BroadcastTo {
 /// when the shape already matches.
 ///
 /// # Panics
-/// If `x` cannot be broadcast to `shape`.
+/// If `x` cannot be broadcast to `shape` (see [`try_broadcast_to`] for a
+/// checked version).
 pub fn broadcast_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Variable<T> {
     if x.shape() == shape {
         return x.clone();
@@ -208,6 +262,25 @@ pub fn broadcast_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Variable<T> 
         },
         &[x],
     )
+}
+
+/// [`broadcast_to`] that returns an error instead of panicking when `x`
+/// cannot be broadcast to `shape`.
+///
+/// ```
+/// use dezero_runtime::{functions::try_broadcast_to, Variable};
+/// let x = Variable::new(ndarray::Array::<f32, _>::ones(vec![1, 3]));
+/// assert_eq!(try_broadcast_to(&x, &[2, 3])?.shape(), vec![2, 3]);
+/// assert!(try_broadcast_to(&x, &[2, 2]).is_err());
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `broadcast_to` and both
+/// shapes.
+pub fn try_broadcast_to<T: Scalar>(x: &Variable<T>, shape: &[usize]) -> Result<Variable<T>> {
+    checks::broadcasts("broadcast_to", &x.shape(), shape)?;
+    Ok(broadcast_to(x, shape))
 }
 
 impl<T: Scalar> Variable<T> {

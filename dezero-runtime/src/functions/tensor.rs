@@ -2,7 +2,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
+use crate::error::Result;
 use crate::function::{apply1, Function};
+use crate::functions::checks;
 use crate::scalar::Scalar;
 use crate::variable::Variable;
 
@@ -136,7 +138,8 @@ pub fn transpose<T: Scalar>(x: &Variable<T>) -> Variable<T> {
 /// Permutes the axes (DeZero's `transpose(x, axes)`).
 ///
 /// # Panics
-/// If `axes` is not a permutation of `0..x.ndim()`.
+/// If `axes` is not a permutation of `0..x.ndim()` (see
+/// [`try_transpose_axes`] for a checked version).
 pub fn transpose_axes<T: Scalar>(x: &Variable<T>, axes: &[usize]) -> Variable<T> {
     let mut sorted = axes.to_vec();
     sorted.sort_unstable();
@@ -151,6 +154,24 @@ pub fn transpose_axes<T: Scalar>(x: &Variable<T>, axes: &[usize]) -> Variable<T>
         },
         &[x],
     )
+}
+
+/// [`transpose_axes`] that returns an error instead of panicking when
+/// `axes` is not a permutation of `x`'s axes.
+///
+/// ```
+/// use dezero_runtime::{functions::try_transpose_axes, Variable};
+/// let x = Variable::new(ndarray::Array::<f32, _>::zeros(vec![2, 3, 4]));
+/// assert_eq!(try_transpose_axes(&x, &[2, 0, 1])?.shape(), vec![4, 2, 3]);
+/// assert!(try_transpose_axes(&x, &[0, 1]).is_err());
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `transpose` and the axes.
+pub fn try_transpose_axes<T: Scalar>(x: &Variable<T>, axes: &[usize]) -> Result<Variable<T>> {
+    checks::permutation("transpose", x.ndim(), axes)?;
+    Ok(transpose_axes(x, axes))
 }
 
 /// Selects rows along the first axis (DeZero's `GetItem` with an index
@@ -228,7 +249,8 @@ impl<T: Scalar> Function<T> for GetItemGrad {
 /// `get_item(x, slices)` with an index list).
 ///
 /// # Panics
-/// If a row index is out of range.
+/// If `x` is 0-dimensional or a row index is out of range (see
+/// [`try_get_item`] for a checked version).
 pub fn get_item<T: Scalar>(x: &Variable<T>, rows: &[usize]) -> Variable<T> {
     apply1(
         GetItem {
@@ -237,6 +259,26 @@ pub fn get_item<T: Scalar>(x: &Variable<T>, rows: &[usize]) -> Variable<T> {
         },
         &[x],
     )
+}
+
+/// [`get_item`] that returns an error instead of panicking on a row index
+/// out of range (for indices that come from data, as a batch's).
+///
+/// ```
+/// use dezero_runtime::{functions::try_get_item, Variable};
+/// let x = Variable::new(ndarray::Array::<f32, _>::zeros(vec![3, 2]));
+/// assert_eq!(try_get_item(&x, &[2, 0, 2])?.shape(), vec![3, 2]);
+/// let e = try_get_item(&x, &[3]).unwrap_err();
+/// assert_eq!(e.to_string(), "get_item: expected row indices below 3, got 3");
+/// # Ok::<(), dezero_runtime::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`](crate::Error::Shape) naming `get_item` if `x` is
+/// 0-dimensional or an index is out of range.
+pub fn try_get_item<T: Scalar>(x: &Variable<T>, rows: &[usize]) -> Result<Variable<T>> {
+    checks::rows("get_item", &x.shape(), rows)?;
+    Ok(get_item(x, rows))
 }
 
 impl<T: Scalar> Variable<T> {
