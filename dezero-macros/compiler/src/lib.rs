@@ -4,14 +4,16 @@
 //!
 //! A proc-macro crate can export nothing but macros, so the compiler lives
 //! here, as an ordinary library: `dezero-macros` is a shim that calls
-//! [`expand`], and tests (and fuzzers) can call it directly on token
-//! streams. Use the macro through the `dezero`
+//! [`expand`], and tests and the fuzzer (`fuzz/fuzz_targets/model_dsl.rs`)
+//! call it directly on token streams. Use the macro through the `dezero`
 //! facade (`dezero::model`), whose documentation describes the language and
 //! the generated API with runnable examples.
 //!
 //! One stage a file: `parse` → `check` → `ir` (lowering) → `shape` →
 //! `autodiff` → `fuse` → `plan` → `emit`, driven by `expand`, with errors
-//! collected by `ctxt` and a stub type from `fallback` emitted beside them.
+//! collected by `ctxt` and a stub type from `fallback` emitted beside them;
+//! `nesting` bounds how deeply the input nests, so that no stage's
+//! recursion can overflow the stack.
 
 #![warn(missing_docs)]
 
@@ -26,6 +28,7 @@ mod expand;
 mod fallback;
 mod fuse;
 mod ir;
+mod nesting;
 mod parse;
 mod plan;
 mod program;
