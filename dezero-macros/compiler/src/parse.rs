@@ -5,9 +5,16 @@
 use proc_macro2::extra::DelimSpan;
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::ToTokens;
-use syn::parse::{End, Parse, ParseStream};
+use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, parenthesized, token, Attribute, Ident, Path, Token, Type, Visibility};
+
+use crate::nesting;
+
+mod expr;
+
+use expr::{expr_end, Then};
+pub use expr::{BinOp, Call, Expr};
 
 /// ```text
 /// Model := Attribute* Visibility `struct` Ident CtorArgs? `{` Field,* `}` Function*
@@ -393,254 +400,6 @@ impl Parse for Let {
     }
 }
 
-/// ```text
-/// Expr := Term ((`+` | `-`) Term)*
-/// Term := Atom (`*` Atom)*
-/// Atom := Ident `(` Expr,* `)` | Ident | `(` Expr `)`
-/// ```
-///
-/// The usual precedence: `*` binds tighter than `+` and `-`, all
-/// left-associative.
-pub enum Expr {
-    /// A name: the input, a parameter of `fn loss`, or a `let` binding.
-    Name(Ident),
-    /// A call of a layer, an activation or a loss.
-    Call(Call),
-    /// `a + b`, `a - b`, `a * b`.
-    Binary(Binary),
-    /// `(e)`.
-    Paren(ParenExpr),
-}
-
-/// ```text
-/// Call := Ident `(` Expr,* `)`
-/// ```
-pub struct Call {
-    /// The layer or function called.
-    pub func: Ident,
-    /// The parentheses.
-    pub paren: token::Paren,
-    /// The arguments.
-    pub args: Punctuated<Expr, Token![,]>,
-}
-
-/// ```text
-/// Binary := Expr BinOp Expr
-/// ```
-pub struct Binary {
-    /// The left operand.
-    pub lhs: Box<Expr>,
-    /// The operator.
-    pub op: BinOp,
-    /// The right operand.
-    pub rhs: Box<Expr>,
-}
-
-/// ```text
-/// BinOp := `+` | `-` | `*`
-/// ```
-pub enum BinOp {
-    /// Elementwise sum.
-    Add(Token![+]),
-    /// Elementwise difference.
-    Sub(Token![-]),
-    /// Elementwise product.
-    Mul(Token![*]),
-}
-
-/// ```text
-/// ParenExpr := `(` Expr `)`
-/// ```
-pub struct ParenExpr {
-    /// The parentheses.
-    pub paren: token::Paren,
-    /// The inner expression.
-    pub inner: Box<Expr>,
-}
-
-impl Parse for Expr {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut lhs = parse_term(input)?;
-        loop {
-            let op = if input.peek(Token![+]) {
-                BinOp::Add(input.parse()?)
-            } else if input.peek(Token![-]) {
-                BinOp::Sub(input.parse()?)
-            } else {
-                return Ok(lhs);
-            };
-            let rhs = parse_term(input)?;
-            lhs = Expr::Binary(Binary {
-                lhs: Box::new(lhs),
-                op,
-                rhs: Box::new(rhs),
-            });
-        }
-    }
-}
-
-fn parse_term(input: ParseStream) -> syn::Result<Expr> {
-    let mut lhs = parse_atom(input)?;
-    while input.peek(Token![*]) {
-        let op = BinOp::Mul(input.parse()?);
-        let rhs = parse_atom(input)?;
-        lhs = Expr::Binary(Binary {
-            lhs: Box::new(lhs),
-            op,
-            rhs: Box::new(rhs),
-        });
-    }
-    Ok(lhs)
-}
-
-fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
-    if input.peek(syn::Lit) {
-        let lit: syn::Lit = input.parse()?;
-        return Err(syn::Error::new(
-            lit.span(),
-            format!(
-                "constant `{}` is not supported: an operand is a value such as `x`, \
-                 `l1(x)` or `(a + b)`",
-                lit.to_token_stream()
-            ),
-        ));
-    }
-    if input.peek(Token![return]) {
-        return Err(input.error(
-            "`return` is not supported: a function's value is its last expression, \
-             written without `;`",
-        ));
-    }
-    let lookahead = input.lookahead1();
-    if lookahead.peek(Ident) {
-        let ident: Ident = input.parse()?;
-        if input.peek(token::Paren) {
-            let content;
-            let paren = parenthesized!(content in input);
-            let args = parse_args(&content)?;
-            Ok(Expr::Call(Call {
-                func: ident,
-                paren,
-                args,
-            }))
-        } else {
-            Ok(Expr::Name(ident))
-        }
-    } else if lookahead.peek(token::Paren) {
-        let content;
-        let paren = parenthesized!(content in input);
-        let inner: Expr = content.parse()?;
-        expr_end(&content, Then::Close)?;
-        Ok(Expr::Paren(ParenExpr {
-            paren,
-            inner: Box::new(inner),
-        }))
-    } else {
-        Err(lookahead.error())
-    }
-}
-
-/// `Expr,*` inside a call's parentheses.
-fn parse_args(input: ParseStream) -> syn::Result<Punctuated<Expr, Token![,]>> {
-    let mut args = Punctuated::new();
-    while !input.is_empty() {
-        args.push_value(input.parse()?);
-        expr_end(input, Then::Comma)?;
-        if input.is_empty() {
-            break;
-        }
-        args.push_punct(input.parse()?);
-    }
-    Ok(args)
-}
-
-/// What may follow a whole expression.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Then {
-    /// `;`, ending a `let`.
-    Semi,
-    /// `,` or `)`, in a call's arguments.
-    Comma,
-    /// `)`, inside parentheses.
-    Close,
-    /// `}`: the expression is the function's value.
-    BodyEnd,
-}
-
-/// After a whole expression comes what `then` allows, else an error says
-/// what was expected (an operator would have continued the expression);
-/// `/`, and `;` after a function's value, are explained.
-fn expr_end(input: ParseStream, then: Then) -> syn::Result<()> {
-    let done = match then {
-        Then::Semi => input.peek(Token![;]),
-        Then::Comma => input.peek(Token![,]) || input.is_empty(),
-        Then::Close | Then::BodyEnd => input.is_empty(),
-    };
-    if done {
-        return Ok(());
-    }
-    if input.peek(Token![/]) {
-        return Err(
-            input.error("`/` is not supported: values combine with `+`, `-` and `*` (elementwise)")
-        );
-    }
-    if then == Then::BodyEnd && input.peek(Token![;]) {
-        return Err(input.error(
-            "unexpected `;` after the function's value: its last expression is written \
-             without `;`",
-        ));
-    }
-    let lookahead = input.lookahead1();
-    lookahead.peek(Token![+]);
-    lookahead.peek(Token![-]);
-    lookahead.peek(Token![*]);
-    match then {
-        Then::Semi => {
-            lookahead.peek(Token![;]);
-        }
-        Then::Comma => {
-            lookahead.peek(Token![,]);
-            lookahead.peek(End);
-        }
-        Then::Close | Then::BodyEnd => {
-            lookahead.peek(End);
-        }
-    }
-    Err(lookahead.error())
-}
-
-impl ToTokens for Expr {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        match self {
-            Expr::Name(i) => i.to_tokens(tokens),
-            Expr::Call(c) => c.to_tokens(tokens),
-            Expr::Binary(b) => {
-                b.lhs.to_tokens(tokens);
-                b.op.to_tokens(tokens);
-                b.rhs.to_tokens(tokens);
-            }
-            Expr::Paren(p) => p.paren.surround(tokens, |t| p.inner.to_tokens(t)),
-        }
-    }
-}
-
-impl ToTokens for Call {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        self.func.to_tokens(tokens);
-        self.paren.surround(tokens, |t| self.args.to_tokens(t));
-    }
-}
-
-impl ToTokens for BinOp {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        match self {
-            BinOp::Add(t) => t.to_tokens(tokens),
-            BinOp::Sub(t) => t.to_tokens(tokens),
-            BinOp::Mul(t) => t.to_tokens(tokens),
-        }
-    }
-}
-
 impl ToTokens for Field {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         self.ident.to_tokens(tokens);
@@ -650,8 +409,10 @@ impl ToTokens for Field {
     }
 }
 
-/// Parses a whole `model!` input.
+/// Parses a whole `model!` input, once its brackets are known not to nest
+/// too deeply for the parser's recursion.
 pub fn parse(input: TokenStream) -> syn::Result<Model> {
+    nesting::check_groups(&input)?;
     syn::parse2(input)
 }
 
