@@ -144,11 +144,13 @@ fn params_without_grad_are_skipped_and_hooks_see_only_the_rest() {
     b.set_grad(Some(Variable::new(ArrayD::ones(IxDyn(&[3])))));
     let mut opt = SGD::new(0.5);
     opt.setup_params(&[a.clone(), b.clone()]);
-    let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    // A hook is `Send` (so its optimizer is): an `Arc`, not an `Rc`.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
     let seen_in_hook = seen.clone();
-    opt.add_hook(move |ps: &[Parameter<f64>]| seen_in_hook.set(ps.len()));
+    opt.add_hook(move |ps: &[Parameter<f64>]| seen_in_hook.store(ps.len(), Ordering::Relaxed));
     opt.update();
-    assert_eq!(seen.get(), 1);
+    assert_eq!(seen.load(Ordering::Relaxed), 1);
     assert_eq!(a.to_array(), ArrayD::<f64>::ones(IxDyn(&[2])));
     assert_eq!(b.to_array(), ArrayD::from_elem(IxDyn(&[3]), 0.5));
 }

@@ -7,7 +7,10 @@
 //! a define-by-run graph. See `compiled_differential.rs` for the fixed
 //! cases this generalises.
 //!
-//! Also: which types of the compiled path can cross threads.
+//! Also threads: compiled models (nested ones too) and the types they are
+//! built from and trained with are `Send` and `Sync`, checked at compile
+//! time; a model trained on another thread matches one trained here to the
+//! bit, and one model can be read from two threads at once.
 
 use dezero::functions::{mean_squared_error, relu, sigmoid, softmax_cross_entropy, tanh};
 use dezero::prelude::*;
@@ -293,6 +296,172 @@ proptest! {
 // Threads
 // ---------------------------------------------------------------------------
 
+model! {
+    /// The inner model of [`Outer`].
+    struct Inner(width: usize) {
+        l1: Linear(width),
+    }
+    fn forward(x) {
+        tanh(l1(x)) + x
+    }
+}
+
+model! {
+    /// A model with another `model!` as a field, for the thread checks.
+    struct Outer(width: usize) {
+        l0: Linear(width),
+        block: Inner(width),
+        out: Linear(1),
+    }
+    fn forward(x) {
+        out(block(relu(l0(x))))
+    }
+    fn loss(y, t) {
+        mean_squared_error(y, t)
+    }
+}
+
+const fn assert_send_sync<T: Send + Sync>() {}
+
+// Compiled models, f32 and f64, nested or not, are `Send` and `Sync`: their
+// layers hold `Parameter`s, `Arc<AtomicRefCell<…>>` handles, and their
+// workspace is plain vectors. A change that makes one of them lose either
+// stops this compiling.
+const _: () = {
+    assert_send_sync::<TwoLayerNet<f64>>();
+    assert_send_sync::<TwoLayerNet<f32>>();
+    assert_send_sync::<Classifier<f64>>();
+    assert_send_sync::<Classifier<f32>>();
+    assert_send_sync::<Outer<f64>>();
+    assert_send_sync::<Outer<f32>>();
+    assert_send_sync::<Inner<f32>>();
+};
+
+// So are the define-by-run types they are built from and trained with.
+const _: () = {
+    assert_send_sync::<Variable<f32>>();
+    assert_send_sync::<Variable<f64>>();
+    assert_send_sync::<Parameter<f32>>();
+    assert_send_sync::<Parameter<f64>>();
+    assert_send_sync::<Linear<f64>>();
+    assert_send_sync::<dezero::MLP<f32>>();
+    assert_send_sync::<dezero::Sequential<f64>>();
+    assert_send_sync::<Box<dyn Layer<f32>>>();
+    assert_send_sync::<SGD<f32>>();
+    assert_send_sync::<MomentumSGD<f64>>();
+    assert_send_sync::<dezero::AdaGrad<f32>>();
+    assert_send_sync::<dezero::AdaDelta<f32>>();
+    assert_send_sync::<Adam<f32>>();
+    assert_send_sync::<dezero::compiled::Workspace<f64>>();
+    assert_send_sync::<dezero::compiled::Plans>();
+    assert_send_sync::<dezero::Error>();
+};
+
+/// The sine data of step 45, without randomness: 40 points of
+/// `sin(2πx)` on `[0, 1)`.
+fn sine(n: usize) -> (Array2<f64>, Array2<f64>) {
+    let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64 / n as f64);
+    let t = x.mapv(|v| (2.0 * std::f64::consts::PI * v).sin());
+    (x, t)
+}
+
+/// A nested model with every layer initialised from seed 3.
+fn outer() -> Outer<f64> {
+    let mut rng = random::RandomState::new(3);
+    Outer::with_rng(6, 1, &mut rng).expect("in_size 1 fits")
+}
+
+/// `steps` SGD steps on the sine data; the loss of each.
+fn train(model: &mut Outer<f64>, opt: &mut SGD<f64>, steps: usize) -> Vec<f64> {
+    let (x, t) = sine(40);
+    (0..steps)
+        .map(|_| {
+            model.cleargrads();
+            let loss = model.forward_backward(x.view(), t.view()).expect("fits");
+            opt.update();
+            loss
+        })
+        .collect()
+}
+
+/// A compiled model and its optimizer move to another thread, train there,
+/// and come back: the losses and the weights are those of the same steps
+/// on this thread, to the bit, and the model goes on training here.
+#[test]
+fn a_compiled_model_trains_on_another_thread() {
+    let mut here = outer();
+    let mut opt_here = SGD::new(0.1);
+    opt_here.setup(&here);
+    let losses_here = train(&mut here, &mut opt_here, 5);
+
+    let mut there = outer();
+    let mut opt_there = SGD::new(0.1);
+    opt_there.setup(&there);
+    let (mut there, mut opt_there, losses_there) = std::thread::spawn(move || {
+        let losses = train(&mut there, &mut opt_there, 5);
+        (there, opt_there, losses)
+    })
+    .join()
+    .expect("the training thread does not panic");
+
+    assert_eq!(bits(&losses_there), bits(&losses_here));
+    for ((n, a), (_, b)) in there.named_params().iter().zip(here.named_params()) {
+        assert_eq!(bits(&a.to_array()), bits(&b.to_array()), "{n}");
+    }
+    // Back on this thread, both go on as one.
+    let more_there = train(&mut there, &mut opt_there, 2);
+    let more_here = train(&mut here, &mut opt_here, 2);
+    assert_eq!(bits(&more_there), bits(&more_here));
+}
+
+/// The bit patterns of `values`, for comparisons that must be exact.
+fn bits<'a>(values: impl IntoIterator<Item = &'a f64>) -> Vec<u64> {
+    values.into_iter().map(|v| v.to_bits()).collect()
+}
+
+/// One model shared by reference: two threads call it as a define-by-run
+/// node at once (reading the parameters only), and get what this thread
+/// gets.
+#[test]
+fn a_compiled_model_is_read_from_two_threads_at_once() {
+    let model = outer();
+    let (x, _) = sine(40);
+    let x = Variable::new(x.into_dyn());
+    let expected = {
+        let _g = dezero::no_grad();
+        Layer::forward(&model, &x).to_array()
+    };
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let _g = dezero::no_grad();
+                    (0..20)
+                        .map(|_| Layer::forward(&model, &x).to_array())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for r in runs {
+            for y in r.join().expect("a reading thread does not panic") {
+                assert_eq!(y, expected);
+            }
+        }
+    });
+}
+
+/// The probes behind nothing else in this file: arrays cross threads, an
+/// `Rc` does not (the negative check keeps `assert_send_sync` honest).
+#[test]
+fn what_crosses_threads() {
+    assert_send_sync::<ArrayD<f32>>();
+    const {
+        assert!(SendProbe::<Vec<f64>>::SEND && SyncProbe::<Vec<f64>>::SYNC);
+        assert!(!SendProbe::<std::rc::Rc<f64>>::SEND);
+        assert!(!SyncProbe::<std::cell::Cell<f64>>::SYNC);
+    }
+}
+
 /// Whether a type is `Send`, decided at compile time without requiring it
 /// (stable Rust has no negative bounds): the inherent constant exists only
 /// when `T: Send`; otherwise the trait's default is found.
@@ -319,38 +488,4 @@ impl<T: ?Sized> NotSync for SyncProbe<T> {}
 
 impl<T: ?Sized + Sync> SyncProbe<T> {
     const SYNC: bool = true;
-}
-
-fn assert_send_sync<T: Send + Sync>() {}
-
-// Compiled models are neither `Send` nor `Sync` yet: their layers hold
-// `Parameter`s, shared `Rc<RefCell<…>>` handles (the same handles that
-// define-by-run graphs and optimizers hold). This static assertion makes
-// that a visible fact: when compiled models become `Send` it stops
-// compiling, and should then require it instead
-// (`assert_send::<TwoLayerNet<f64>>()`).
-const _: () = {
-    assert!(
-        !SendProbe::<TwoLayerNet<f64>>::SEND && !SendProbe::<Classifier<f32>>::SEND,
-        "compiled models are Send now: assert it here, and update the docs"
-    );
-    assert!(!SyncProbe::<TwoLayerNet<f64>>::SYNC);
-    assert!(!SendProbe::<Linear<f64>>::SEND && !SendProbe::<Variable<f64>>::SEND);
-};
-
-/// What crosses threads: the workspace and plans of a compiled model, the
-/// error type, and arrays, are `Send` and `Sync`.
-#[test]
-fn what_crosses_threads() {
-    assert_send_sync::<dezero::compiled::Workspace<f64>>();
-    assert_send_sync::<dezero::compiled::Workspace<f32>>();
-    assert_send_sync::<dezero::compiled::Plans>();
-    assert_send_sync::<dezero::Error>();
-    assert_send_sync::<ArrayD<f32>>();
-
-    // The probes do tell the two apart (checked at compile time).
-    const {
-        assert!(SendProbe::<Vec<f64>>::SEND && SyncProbe::<Vec<f64>>::SYNC);
-        assert!(!SendProbe::<std::rc::Rc<f64>>::SEND);
-    }
 }

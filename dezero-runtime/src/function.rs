@@ -4,7 +4,7 @@
 //! backward works on Variables, so that the backward pass can itself be
 //! recorded (`create_graph`) and differentiated again.
 
-use std::rc::{Rc, Weak};
+use std::sync::{Arc, Weak};
 
 use ndarray::ArrayD;
 
@@ -19,7 +19,12 @@ use crate::variable::{VarCell, Variable};
 /// State needed by backward (an input shape, a saved mask) is stored on `self`
 /// during forward. Call [`apply`] (or a lowercase wrapper such as
 /// [`exp`](crate::functions::exp)) rather than these methods directly.
-pub trait Function<T: Scalar>: 'static {
+///
+/// A Function is `Send` and `Sync` (its recorded call is a node of a graph
+/// that may be moved to another thread), so state kept for backward lives
+/// in plain fields, or in a `Mutex` or an `atomic_refcell::AtomicRefCell`
+/// when backward must change it, not in a `RefCell`.
+pub trait Function<T: Scalar>: Send + Sync + 'static {
     /// The class name DeZero prints in graphs (`"Add"`, `"Sigmoid"`).
     fn name(&self) -> &'static str;
 
@@ -91,14 +96,14 @@ pub fn apply<T: Scalar, F: Function<T>>(mut f: F, inputs: &[&Variable<T>]) -> Ve
     let outputs: Vec<Variable<T>> = outputs.into_iter().map(Variable::new).collect();
     if Config::enable_backprop() {
         let generation = inputs.iter().map(|x| x.generation()).max().unwrap_or(0);
-        let node = Rc::new(FuncNode {
+        let node = Arc::new(FuncNode {
             func: Box::new(f),
             inputs: inputs.iter().map(|x| (*x).clone()).collect(),
             outputs: outputs.iter().map(Variable::downgrade).collect(),
             generation,
         });
         for y in &outputs {
-            y.set_creator(Rc::clone(&node));
+            y.set_creator(Arc::clone(&node));
         }
     }
     outputs

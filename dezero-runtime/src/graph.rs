@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::function::FuncNode;
@@ -62,10 +62,10 @@ use crate::variable::Variable;
 pub fn get_dot_graph<T: Scalar>(output: &Variable<T>, verbose: bool) -> String {
     let mut ids = NodeIds::default();
     let mut txt = String::new();
-    let mut funcs: Vec<Rc<FuncNode<T>>> = Vec::new();
+    let mut funcs: Vec<Arc<FuncNode<T>>> = Vec::new();
     let mut seen: HashSet<*const FuncNode<T>> = HashSet::new();
-    let mut add_func = |f: Rc<FuncNode<T>>, funcs: &mut Vec<Rc<FuncNode<T>>>| {
-        if seen.insert(Rc::as_ptr(&f)) {
+    let mut add_func = |f: Arc<FuncNode<T>>, funcs: &mut Vec<Arc<FuncNode<T>>>| {
+        if seen.insert(Arc::as_ptr(&f)) {
             funcs.push(f);
         }
     };
@@ -239,8 +239,8 @@ fn dot_var<T: Scalar>(txt: &mut String, ids: &mut NodeIds, v: &Variable<T>, verb
 }
 
 /// One Function node and its edges (DeZero's `_dot_func`).
-fn dot_func<T: Scalar>(txt: &mut String, ids: &mut NodeIds, f: &Rc<FuncNode<T>>) {
-    let fid = ids.of(Rc::as_ptr(f).cast());
+fn dot_func<T: Scalar>(txt: &mut String, ids: &mut NodeIds, f: &Arc<FuncNode<T>>) {
+    let fid = ids.of(Arc::as_ptr(f).cast());
     let _ = writeln!(
         txt,
         "{fid} [label=\"{}\", color=lightblue, style=filled, shape=box]",

@@ -29,8 +29,9 @@ pub trait Model<T: Scalar = f32>: Layer<T> {}
 
 impl<T: Scalar, L: Layer<T> + ?Sized> Model<T> for L {}
 
-/// A boxed function from Variable to Variable (an activation).
-type BoxedFn<T> = Box<dyn Fn(&Variable<T>) -> Variable<T>>;
+/// A boxed function from Variable to Variable (an activation); `Send` and
+/// `Sync` as every layer is.
+type BoxedFn<T> = Box<dyn Fn(&Variable<T>) -> Variable<T> + Send + Sync>;
 
 /// A parameterless step of a [`Sequential`]: a function such as `sigmoid`.
 struct FnLayer<T: Scalar>(BoxedFn<T>);
@@ -76,8 +77,12 @@ impl<T: Scalar> Sequential<T> {
         self
     }
 
-    /// Appends a parameterless function step such as `sigmoid` or `relu`.
-    pub fn with_fn(mut self, f: impl Fn(&Variable<T>) -> Variable<T> + 'static) -> Self {
+    /// Appends a parameterless function step such as `sigmoid` or `relu`
+    /// (a function, or a closure that is `Send` and `Sync`, as layers are).
+    pub fn with_fn(
+        mut self,
+        f: impl Fn(&Variable<T>) -> Variable<T> + Send + Sync + 'static,
+    ) -> Self {
         self.push(FnLayer(Box::new(f)));
         self
     }
@@ -183,7 +188,8 @@ impl<T: Scalar> MLP<T> {
     }
 
     /// An MLP with `activation` between layers (DeZero's
-    /// `MLP(fc_output_sizes, activation)`).
+    /// `MLP(fc_output_sizes, activation)`): a function, or a closure that is
+    /// `Send` and `Sync`, so that the MLP is too.
     ///
     /// ```
     /// use dezero_runtime::{functions::relu, models::MLP, Layer, Variable};
@@ -196,7 +202,7 @@ impl<T: Scalar> MLP<T> {
     /// If `fc_output_sizes` is empty.
     pub fn with_activation(
         fc_output_sizes: &[usize],
-        activation: impl Fn(&Variable<T>) -> Variable<T> + 'static,
+        activation: impl Fn(&Variable<T>) -> Variable<T> + Send + Sync + 'static,
     ) -> Self {
         assert!(
             !fc_output_sizes.is_empty(),

@@ -33,6 +33,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArrayD, Zip};
 
@@ -50,13 +51,18 @@ use crate::variable::Parameter;
 /// Closures `FnMut(&[Parameter<T>])` are hooks too. A hook should modify the
 /// gradients in place (`p.grad()`'s `data_mut()`) and allocate nothing, so
 /// that a warm update stays allocation-free.
-pub trait Hook<T: Scalar = f32> {
+///
+/// A hook is `Send`, so that its optimizer can be moved to another thread
+/// (count calls with an `Arc<AtomicUsize>` rather than an `Rc<Cell<_>>`).
+/// It need not be `Sync`: the optimizer reaches its hooks only through
+/// `&mut self`.
+pub trait Hook<T: Scalar = f32>: Send {
     /// Runs the hook on `params`: the target's parameters whose gradient is
     /// present, in the target's order.
     fn call(&mut self, params: &[Parameter<T>]);
 }
 
-impl<T: Scalar, F: FnMut(&[Parameter<T>])> Hook<T> for F {
+impl<T: Scalar, F: FnMut(&[Parameter<T>]) + Send> Hook<T> for F {
     fn call(&mut self, params: &[Parameter<T>]) {
         self(params)
     }
@@ -71,8 +77,10 @@ impl<T: Scalar, F: FnMut(&[Parameter<T>])> Hook<T> for F {
 pub struct OptimizerCore<T: Scalar = f32> {
     /// The target's parameter handles, collected by [`Optimizer::setup`].
     params: Vec<Parameter<T>>,
-    /// The hooks, in the order they were added.
-    hooks: Vec<Box<dyn Hook<T>>>,
+    /// The hooks, in the order they were added. The mutex is never locked
+    /// on the update path (`get_mut` needs no lock): it is there so that
+    /// the core is `Sync` while hooks need only be `Send`.
+    hooks: Mutex<Vec<Box<dyn Hook<T>>>>,
     /// Scratch list of the parameters with a gradient; cleared after every
     /// update but keeps its capacity, so updates do not allocate.
     active: Vec<Parameter<T>>,
@@ -83,7 +91,7 @@ impl<T: Scalar> OptimizerCore<T> {
     pub fn new() -> Self {
         OptimizerCore {
             params: Vec::new(),
-            hooks: Vec::new(),
+            hooks: Mutex::new(Vec::new()),
             active: Vec::new(),
         }
     }
@@ -95,13 +103,23 @@ impl<T: Scalar> OptimizerCore<T> {
 
     /// How many hooks have been added.
     pub fn num_hooks(&self) -> usize {
-        self.hooks.len()
+        self.hooks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Adds a boxed hook (what [`Optimizer::add_hook`] does; usable through
     /// `dyn Optimizer`).
     pub fn add_hook(&mut self, hook: Box<dyn Hook<T>>) {
-        self.hooks.push(hook);
+        self.hooks_mut().push(hook);
+    }
+
+    /// The hooks, reached without locking (`&mut self` is exclusive). A
+    /// poisoned mutex is taken as it is: it is never locked while a hook
+    /// runs, so a panic cannot leave the list half changed.
+    fn hooks_mut(&mut self) -> &mut Vec<Box<dyn Hook<T>>> {
+        self.hooks.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -115,7 +133,7 @@ impl<T: Scalar> fmt::Debug for OptimizerCore<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OptimizerCore")
             .field("params", &self.params.len())
-            .field("hooks", &self.hooks.len())
+            .field("hooks", &self.num_hooks())
             .finish()
     }
 }
@@ -293,12 +311,12 @@ pub trait Optimizer<T: Scalar = f32> {
                 .filter(|p| p.grad().is_some())
                 .cloned(),
         );
-        let mut hooks = std::mem::take(&mut self.core_mut().hooks);
+        let mut hooks = std::mem::take(self.core_mut().hooks_mut());
         for hook in &mut hooks {
             hook.call(&active);
         }
         // A hook cannot reach the optimizer, so no hook was added meanwhile.
-        self.core_mut().hooks = hooks;
+        *self.core_mut().hooks_mut() = hooks;
         for p in &active {
             self.update_one(p);
         }

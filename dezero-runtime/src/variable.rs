@@ -1,11 +1,23 @@
 //! `Variable` (an array with a gradient and a creator) and `Parameter`,
 //! and the backward pass that walks the graph by generation.
+//!
+//! Variables and Parameters are `Send` and `Sync`: a handle can be moved to
+//! another thread, and so can the layers, optimizers and compiled models
+//! that hold them. Two threads must not borrow one variable's data at once
+//! when either borrow is mutable (a training step on a Parameter that
+//! another thread reads): the second borrow panics, as a `RefCell` would,
+//! rather than racing or waiting. See "Threads: Send and Sync" in
+//! [`compiled`](crate::compiled) for the whole picture.
 
-use std::cell::{Ref, RefCell, RefMut};
 use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 use std::ops::Deref;
-use std::rc::{Rc, Weak};
+use std::sync::{Arc, Weak};
+
+use atomic_refcell::AtomicRefCell;
+/// The guards returned by [`Variable::data`] and [`Variable::data_mut`]
+/// (`atomic_refcell`'s, used as `std::cell::Ref` and `RefMut` are).
+pub use atomic_refcell::{AtomicRef, AtomicRefMut};
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -13,14 +25,14 @@ use crate::config::using_backprop;
 use crate::function::FuncNode;
 use crate::scalar::Scalar;
 
-pub(crate) type VarCell<T> = RefCell<VarInner<T>>;
+pub(crate) type VarCell<T> = AtomicRefCell<VarInner<T>>;
 
 pub(crate) struct VarInner<T: Scalar> {
     /// `None` once freed by hand (the book's `t.data = None` in `linear_simple`).
     data: Option<ArrayD<T>>,
     grad: Option<Variable<T>>,
     name: Option<String>,
-    creator: Option<Rc<FuncNode<T>>>,
+    creator: Option<Arc<FuncNode<T>>>,
     generation: usize,
 }
 
@@ -31,6 +43,24 @@ pub(crate) struct VarInner<T: Scalar> {
 /// same variable (as assigning a Python name does), not a copy of the data.
 /// The element type `T` is `f32` by default, or `f64`.
 ///
+/// Handles are `Send` and `Sync` (an `Arc` around an `AtomicRefCell`): one
+/// can be sent to another thread, and clones can be used from several
+/// threads at once as long as none of them writes while another borrows.
+///
+/// # Panics
+/// The methods that read or change the variable borrow it as a `RefCell`
+/// would, and panic on a conflicting borrow: one that writes (as
+/// [`data_mut`](Variable::data_mut), [`set_data`](Variable::set_data),
+/// [`set_grad`](Variable::set_grad), or recording a Function's output)
+/// while the variable is borrowed, or one that reads while it is borrowed
+/// to be written. Within one thread this happens only if a guard from
+/// [`data`](Variable::data) or [`data_mut`](Variable::data_mut) is held
+/// across such a call. Across threads it happens when two threads use the
+/// same variable at the same moment, one of them writing: the borrow panics
+/// instead of waiting for the other thread, so share a Parameter between
+/// threads only for reading, or take turns (a `Mutex` around the model, or
+/// moving it).
+///
 /// ```
 /// use dezero_runtime::Variable;
 /// use ndarray::array;
@@ -39,11 +69,11 @@ pub(crate) struct VarInner<T: Scalar> {
 /// y.backward();
 /// assert_eq!(x.grad().unwrap().data()[[0]], 6.0);
 /// ```
-pub struct Variable<T: Scalar = f32>(Rc<VarCell<T>>);
+pub struct Variable<T: Scalar = f32>(Arc<VarCell<T>>);
 
 impl<T: Scalar> Clone for Variable<T> {
     fn clone(&self) -> Self {
-        Variable(Rc::clone(&self.0))
+        Variable(Arc::clone(&self.0))
     }
 }
 
@@ -73,7 +103,7 @@ impl BackwardOptions {
 }
 
 /// Orders pending Functions so that the highest generation is processed first.
-struct Pending<T: Scalar>(Rc<FuncNode<T>>, usize);
+struct Pending<T: Scalar>(Arc<FuncNode<T>>, usize);
 
 impl<T: Scalar> PartialEq for Pending<T> {
     fn eq(&self, other: &Self) -> bool {
@@ -97,7 +127,7 @@ impl<T: Scalar> Ord for Pending<T> {
 impl<T: Scalar> Variable<T> {
     /// Wraps an array (DeZero's `Variable(data)`).
     pub fn new(data: ArrayD<T>) -> Self {
-        Variable(Rc::new(RefCell::new(VarInner {
+        Variable(Arc::new(AtomicRefCell::new(VarInner {
             data: Some(data),
             grad: None,
             name: None,
@@ -118,34 +148,36 @@ impl<T: Scalar> Variable<T> {
         Variable::new(ndarray::arr0(value).into_dyn())
     }
 
-    pub(crate) fn from_cell(cell: Rc<VarCell<T>>) -> Self {
+    pub(crate) fn from_cell(cell: Arc<VarCell<T>>) -> Self {
         Variable(cell)
     }
 
     pub(crate) fn downgrade(&self) -> Weak<VarCell<T>> {
-        Rc::downgrade(&self.0)
+        Arc::downgrade(&self.0)
     }
 
     pub(crate) fn ptr(&self) -> *const VarCell<T> {
-        Rc::as_ptr(&self.0)
+        Arc::as_ptr(&self.0)
     }
 
     /// Whether two handles refer to the same variable (Python's `is`).
     pub fn same(&self, other: &Variable<T>) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// Borrows the data.
     ///
     /// # Panics
     /// If the data was freed with [`free_data`](Variable::free_data), or is
-    /// being replaced at the same moment.
-    pub fn data(&self) -> Ref<'_, ArrayD<T>> {
+    /// borrowed to be written at the same moment (by a guard from
+    /// [`data_mut`](Variable::data_mut) held on this thread, or by another
+    /// thread).
+    pub fn data(&self) -> AtomicRef<'_, ArrayD<T>> {
         self.data_ref()
     }
 
-    pub(crate) fn data_ref(&self) -> Ref<'_, ArrayD<T>> {
-        Ref::map(self.0.borrow(), |v| {
+    pub(crate) fn data_ref(&self) -> AtomicRef<'_, ArrayD<T>> {
+        AtomicRef::map(self.0.borrow(), |v| {
             v.data
                 .as_ref()
                 .expect("variable's data was freed (see Variable::free_data)")
@@ -155,9 +187,10 @@ impl<T: Scalar> Variable<T> {
     /// Borrows the data mutably (for optimizers, which update in place).
     ///
     /// # Panics
-    /// If the data was freed, or is borrowed elsewhere.
-    pub fn data_mut(&self) -> RefMut<'_, ArrayD<T>> {
-        RefMut::map(self.0.borrow_mut(), |v| {
+    /// If the data was freed, or is borrowed at the same moment (by a guard
+    /// held on this thread, or by another thread).
+    pub fn data_mut(&self) -> AtomicRefMut<'_, ArrayD<T>> {
+        AtomicRefMut::map(self.0.borrow_mut(), |v| {
             v.data
                 .as_mut()
                 .expect("variable's data was freed (see Variable::free_data)")
@@ -165,6 +198,10 @@ impl<T: Scalar> Variable<T> {
     }
 
     /// Replaces the data (DeZero's `x.data = ...`).
+    ///
+    /// # Panics
+    /// If the data is borrowed at the same moment (by a guard held on this
+    /// thread, or by another thread).
     pub fn set_data(&self, data: ArrayD<T>) {
         self.0.borrow_mut().data = Some(data);
     }
@@ -249,13 +286,13 @@ impl<T: Scalar> Variable<T> {
         self.0.borrow().generation
     }
 
-    pub(crate) fn set_creator(&self, f: Rc<FuncNode<T>>) {
+    pub(crate) fn set_creator(&self, f: Arc<FuncNode<T>>) {
         let mut inner = self.0.borrow_mut();
         inner.generation = f.generation + 1;
         inner.creator = Some(f);
     }
 
-    pub(crate) fn creator_node(&self) -> Option<Rc<FuncNode<T>>> {
+    pub(crate) fn creator_node(&self) -> Option<Arc<FuncNode<T>>> {
         self.0.borrow().creator.clone()
     }
 
@@ -343,7 +380,7 @@ impl<T: Scalar> Variable<T> {
         let mut heap = BinaryHeap::new();
         let mut seen: HashSet<*const FuncNode<T>> = HashSet::new();
         let mut counter = 0usize;
-        seen.insert(Rc::as_ptr(&first));
+        seen.insert(Arc::as_ptr(&first));
         heap.push(Pending(first, counter));
 
         while let Some(Pending(f, _)) = heap.pop() {
@@ -369,7 +406,7 @@ impl<T: Scalar> Variable<T> {
                     }
                     x.set_grad(Some(new_grad));
                     if let Some(c) = x.creator_node() {
-                        if seen.insert(Rc::as_ptr(&c)) {
+                        if seen.insert(Arc::as_ptr(&c)) {
                             counter += 1;
                             heap.push(Pending(c, counter));
                         }
@@ -404,7 +441,7 @@ impl<T: Scalar> Variable<T> {
             let inner = v.0.borrow();
             bytes += inner.data.as_ref().map_or(0, |d| d.len() * elem);
             if let Some(f) = &inner.creator {
-                if seen_funcs.insert(Rc::as_ptr(f)) {
+                if seen_funcs.insert(Arc::as_ptr(f)) {
                     bytes += f.func.retained_bytes();
                     stack.extend(f.inputs.iter().cloned());
                 }
@@ -439,7 +476,9 @@ impl<T: Scalar> fmt::Debug for Variable<T> {
 /// layers can tell their parameters apart from other attributes.
 ///
 /// It dereferences to [`Variable`], so every Variable method and function
-/// applies.
+/// applies. Like a Variable it is `Send` and `Sync`, with the same rule:
+/// a borrow that conflicts with another thread's panics (see
+/// [`Variable`]'s `# Panics`).
 ///
 /// ```
 /// use dezero_runtime::{Parameter, Variable};

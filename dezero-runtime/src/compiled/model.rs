@@ -2,8 +2,7 @@
 //! define-by-run node whose backward is a compiled model's fused backward,
 //! and the compile-time guard on training a model without a loss.
 
-use std::cell::RefCell;
-
+use atomic_refcell::AtomicRefCell;
 use ndarray::{ArrayD, IxDyn};
 
 use super::grads::{GradSink, VecGrads};
@@ -93,8 +92,12 @@ pub fn init_lazy_global<T: Scalar, M: CompiledModel<T>>(m: &M, in_width: usize) 
 ///
 /// The backward pass is not itself recorded, so gradients of gradients
 /// (`create_graph`) do not flow through a compiled node.
+///
+/// The node holds its own copy of the model ([`CompiledModel::share`]: the
+/// same parameters, a workspace of its own) in an `AtomicRefCell`, since
+/// backward takes `&self` and a Function must be `Sync`.
 pub struct CompiledNode<M> {
-    model: RefCell<M>,
+    model: AtomicRefCell<M>,
     in_width: usize,
     out_width: usize,
     rows: usize,
@@ -189,7 +192,7 @@ pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
     init_lazy_global(model, in_width)?;
     let params = model.params();
     let node = CompiledNode {
-        model: RefCell::new(model.share()),
+        model: AtomicRefCell::new(model.share()),
         in_width,
         out_width,
         rows,

@@ -34,7 +34,12 @@ pub trait ParamVisitor<T: Scalar> {
 ///
 /// Implement [`visit_params`](Layer::visit_params) and
 /// [`forward`](Layer::forward); every other method derives from them.
-pub trait Layer<T: Scalar = f32> {
+///
+/// A layer is `Send` and `Sync`, as its [`Parameter`]s are, so that a model
+/// (and a [`Sequential`](crate::models::Sequential) of boxed layers) can be
+/// moved to another thread: keep a layer's own state in `Send + Sync` types
+/// (an `Arc` rather than an `Rc`).
+pub trait Layer<T: Scalar = f32>: Send + Sync {
     /// Calls the visitor on every parameter, recursing into nested layers
     /// between `enter` and `leave` calls, in declaration order.
     fn visit_params(&self, v: &mut dyn ParamVisitor<T>);
