@@ -1,9 +1,10 @@
 //! Runtime support for the code that `model!` generates: the workspace its
-//! buffers live in ([`workspace`]), where parameter gradients go
-//! ([`grads`]), the trait a compiled model implements so that another
-//! compiled model can nest it and a define-by-run graph can call it, with
-//! the define-by-run node whose backward is the fused backward ([`model`]),
-//! and the plan description a compiled model prints ([`plan`]).
+//! buffers live in ([`Workspace`]), where parameter gradients go
+//! ([`GradSink`]), the trait a compiled model implements so that another
+//! compiled model can nest it and a define-by-run graph can call it
+//! ([`CompiledModel`]), with the define-by-run node whose backward is the
+//! fused backward ([`CompiledNode`]), and the plan description a compiled
+//! model prints ([`Plans`]).
 //!
 //! Users meet these types through a compiled model's methods
 //! (`plan()`, `forward`); the generated code reaches them through
