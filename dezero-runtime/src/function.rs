@@ -85,25 +85,31 @@ impl<T: Scalar> FuncNode<T> {
 /// assert_eq!(ys[0].data()[[]], 1.0);
 /// ```
 pub fn apply<T: Scalar, F: Function<T>>(mut f: F, inputs: &[&Variable<T>]) -> Vec<Variable<T>> {
-    let outputs = {
-        let datas: Vec<_> = inputs.iter().map(|x| x.data_ref()).collect();
-        let refs: Vec<&ArrayD<T>> = datas.iter().map(|d| &**d).collect();
-        f.forward(&refs)
+    // Data and generation are read under one borrow per input: a borrow is
+    // an atomic operation, and this runs for every op.
+    let (outputs, generation) = {
+        let datas: Vec<_> = inputs.iter().map(|x| x.data_and_generation()).collect();
+        let generation = datas.iter().map(|(_, g)| *g).max().unwrap_or(0);
+        let refs: Vec<&ArrayD<T>> = datas.iter().map(|(d, _)| &**d).collect();
+        (f.forward(&refs), generation)
     };
     if Config::check_finite() {
         crate::finite::check_forward(f.name(), inputs, &outputs);
     }
     let outputs: Vec<Variable<T>> = outputs.into_iter().map(Variable::new).collect();
     if Config::enable_backprop() {
-        let generation = inputs.iter().map(|x| x.generation()).max().unwrap_or(0);
         let node = Arc::new(FuncNode {
             func: Box::new(f),
             inputs: inputs.iter().map(|x| (*x).clone()).collect(),
             outputs: outputs.iter().map(Variable::downgrade).collect(),
             generation,
         });
-        for y in &outputs {
-            y.set_creator(Arc::clone(&node));
+        // The last output takes the node itself (one clone fewer).
+        if let Some((last, rest)) = outputs.split_last() {
+            for y in rest {
+                y.set_creator(Arc::clone(&node));
+            }
+            last.set_creator(node);
         }
     }
     outputs

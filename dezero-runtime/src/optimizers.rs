@@ -304,13 +304,7 @@ pub trait Optimizer<T: Scalar = f32> {
         // hooks and `update_one`; moving a Vec allocates nothing.
         let mut active = std::mem::take(&mut self.core_mut().active);
         active.clear();
-        active.extend(
-            self.core()
-                .params
-                .iter()
-                .filter(|p| p.grad().is_some())
-                .cloned(),
-        );
+        active.extend(self.core().params.iter().filter(|p| p.has_grad()).cloned());
         let mut hooks = std::mem::take(self.core_mut().hooks_mut());
         for hook in &mut hooks {
             hook.call(&active);
@@ -392,18 +386,19 @@ impl<T: Scalar> Optimizer<T> for SGD<T> {
     /// # Panics
     /// If the gradient's shape differs from the parameter's.
     fn update_one(&mut self, param: &Parameter<T>) {
-        let Some(grad) = param.grad() else { return };
         let lr = T::from_f64_lossy(self.lr);
-        let g = grad.data();
-        let mut w = param.data_mut();
-        if w.shape() == g.shape() {
-            if let (Some(ws), Some(gs)) = (w.as_slice_mut(), g.as_slice()) {
-                // Contiguous (always, for a compiled model's parameters): one
-                // vectorised pass, the same rounding as the loop below.
-                return crate::kernels::sgd_step(lr, gs, ws);
+        // Parameter and gradient under one borrow, the gradient's handle not
+        // cloned: each is an atomic operation, per parameter per step.
+        param.with_data_mut_and_grad(|w, g| {
+            if w.shape() == g.shape() {
+                if let (Some(ws), Some(gs)) = (w.as_slice_mut(), g.as_slice()) {
+                    // Contiguous (always, for a compiled model's parameters):
+                    // one vectorised pass, the same rounding as the loop below.
+                    return crate::kernels::sgd_step(lr, gs, ws);
+                }
             }
-        }
-        Zip::from(&mut *w).and(&*g).for_each(|w, &g| *w -= lr * g);
+            Zip::from(w).and(g).for_each(|w, &g| *w -= lr * g);
+        });
     }
 }
 

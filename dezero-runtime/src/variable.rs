@@ -51,8 +51,8 @@ pub(crate) struct VarInner<T: Scalar> {
 /// The methods that read or change the variable borrow it as a `RefCell`
 /// would, and panic on a conflicting borrow: one that writes (as
 /// [`data_mut`](Variable::data_mut), [`set_data`](Variable::set_data),
-/// [`set_grad`](Variable::set_grad), or recording a Function's output)
-/// while the variable is borrowed, or one that reads while it is borrowed
+/// [`set_grad`](Variable::set_grad), or a backward pass storing the
+/// gradient) while the variable is borrowed, or one that reads while it is borrowed
 /// to be written. Within one thread this happens only if a guard from
 /// [`data`](Variable::data) or [`data_mut`](Variable::data_mut) is held
 /// across such a call. Across threads it happens when two threads use the
@@ -182,6 +182,55 @@ impl<T: Scalar> Variable<T> {
                 .as_ref()
                 .expect("variable's data was freed (see Variable::free_data)")
         })
+    }
+
+    /// Borrows the data and reads the generation under one borrow (the
+    /// inputs of [`apply`](crate::apply)): every borrow of the shared cell is
+    /// an atomic read-modify-write, and these paths run once per op.
+    pub(crate) fn data_and_generation(&self) -> (AtomicRef<'_, ArrayD<T>>, usize) {
+        let inner = self.0.borrow();
+        let generation = inner.generation;
+        let data = AtomicRef::map(inner, |v| {
+            v.data
+                .as_ref()
+                .expect("variable's data was freed (see Variable::free_data)")
+        });
+        (data, generation)
+    }
+
+    /// The data, or `None` once freed, under one borrow.
+    pub(crate) fn data_if_present(&self) -> Option<AtomicRef<'_, ArrayD<T>>> {
+        AtomicRef::filter_map(self.0.borrow(), |v| v.data.as_ref())
+    }
+
+    /// Whether a gradient is present, without cloning its handle.
+    pub(crate) fn has_grad(&self) -> bool {
+        self.0.borrow().grad.is_some()
+    }
+
+    /// The gradient's handle, borrowed rather than cloned (no reference
+    /// count changes). The variable stays borrowed while it is held.
+    pub(crate) fn grad_ref(&self) -> Option<AtomicRef<'_, Variable<T>>> {
+        AtomicRef::filter_map(self.0.borrow(), |v| v.grad.as_ref())
+    }
+
+    /// Calls `f` on the data, mutably, and the gradient's data, under one
+    /// borrow of this variable (an optimizer's step); `None`, touching
+    /// nothing else, when there is no gradient.
+    ///
+    /// # Panics
+    /// If the data was freed, or either is borrowed at the same moment.
+    pub(crate) fn with_data_mut_and_grad<R>(
+        &self,
+        f: impl FnOnce(&mut ArrayD<T>, &ArrayD<T>) -> R,
+    ) -> Option<R> {
+        let mut inner = self.0.borrow_mut();
+        let VarInner { data, grad, .. } = &mut *inner;
+        let grad = grad.as_ref()?.data_ref();
+        let data = data
+            .as_mut()
+            .expect("variable's data was freed (see Variable::free_data)");
+        Some(f(data, &grad))
     }
 
     /// Borrows the data mutably (for optimizers, which update in place).
@@ -397,18 +446,30 @@ impl<T: Scalar> Variable<T> {
                 let gxs = f.func.backward(&f.inputs, &ys, &gys);
                 for (i, (x, gx)) in f.inputs.iter().zip(gxs).enumerate() {
                     let Some(gx) = gx else { continue };
-                    let new_grad = match x.grad() {
+                    // The old gradient is moved out rather than cloned, and
+                    // the new one stored with the creator looked up under
+                    // the same borrow: each borrow and each handle clone is
+                    // an atomic operation, and this loop is the hot one.
+                    let old = x.0.borrow_mut().grad.take();
+                    let new_grad = match &old {
                         None => gx,
-                        Some(old) => &old + &gx,
+                        Some(old) => old + &gx,
                     };
                     if check {
-                        crate::finite::check_grad(&f, i, &new_grad)?;
+                        if let Err(e) = crate::finite::check_grad(&f, i, &new_grad) {
+                            // The bad gradient is not stored; the input keeps
+                            // the one it had.
+                            x.0.borrow_mut().grad = old;
+                            return Err(e);
+                        }
                     }
-                    x.set_grad(Some(new_grad));
-                    if let Some(c) = x.creator_node() {
-                        if seen.insert(Arc::as_ptr(&c)) {
+                    drop(old);
+                    let mut inner = x.0.borrow_mut();
+                    inner.grad = Some(new_grad);
+                    if let Some(c) = &inner.creator {
+                        if seen.insert(Arc::as_ptr(c)) {
                             counter += 1;
-                            heap.push(Pending(c, counter));
+                            heap.push(Pending(Arc::clone(c), counter));
                         }
                     }
                 }

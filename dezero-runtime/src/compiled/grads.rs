@@ -19,14 +19,14 @@ pub struct ParamGrads;
 
 impl<T: Scalar> GradSink<T> for ParamGrads {
     fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T])) {
-        let g = match p.grad() {
-            Some(g) => g,
-            None => {
-                let g = Variable::new(ArrayD::zeros(p.data().raw_dim()));
-                p.set_grad(Some(g.clone()));
-                g
-            }
-        };
+        if !p.has_grad() {
+            // Shaped first, so that `p` is no longer borrowed when set.
+            let zeros = ArrayD::zeros(p.data().raw_dim());
+            p.set_grad(Some(Variable::new(zeros)));
+        }
+        // Borrowed, not cloned: this runs for every parameter of every
+        // compiled backward pass, and a handle clone is an atomic operation.
+        let g = p.grad_ref().expect("set just above");
         let mut d = g.data_mut();
         if !d.is_standard_layout() {
             *d = d.as_standard_layout().into_owned();

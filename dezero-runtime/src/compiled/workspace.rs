@@ -155,10 +155,13 @@ pub fn check_input(rows: usize, got: usize, width: usize, who: &str) -> Result<(
 /// which is always after the first call), so the generated code can take it
 /// as a slice.
 pub fn make_standard<T: Scalar>(p: &Parameter<T>) {
-    if p.has_data() && !p.data().is_standard_layout() {
-        let d = p.data().as_standard_layout().into_owned();
-        p.set_data(d);
-    }
+    // One borrow in the common case (already standard): this runs for every
+    // parameter of every compiled pass.
+    let copy = match p.data_if_present() {
+        Some(d) if !d.is_standard_layout() => d.as_standard_layout().into_owned(),
+        _ => return,
+    };
+    p.set_data(copy);
 }
 
 /// Sets every present gradient to zero in place (a compiled model's
@@ -166,7 +169,7 @@ pub fn make_standard<T: Scalar>(p: &Parameter<T>) {
 /// arrays, so a warm step allocates nothing.
 pub fn zero_grads<T: Scalar>(layer: &(impl Layer<T> + ?Sized)) {
     layer.for_each_param(&mut |p| {
-        if let Some(g) = p.grad() {
+        if let Some(g) = p.grad_ref() {
             let mut d = g.data_mut();
             // A contiguous gradient (always, for the ones a compiled pass
             // made) is cleared as one slice: a `memset`, where ndarray's

@@ -116,11 +116,7 @@ impl<T: Scalar> Linear<T> {
     /// The number of inputs: `W`'s first axis, or `None` while `W` awaits
     /// its first call.
     pub fn in_size(&self) -> Option<usize> {
-        if self.w.has_data() {
-            self.w.data().shape().first().copied()
-        } else {
-            None
-        }
+        self.w.data_if_present()?.shape().first().copied()
     }
 
     /// The number of outputs.
