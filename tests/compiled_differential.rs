@@ -204,6 +204,15 @@ macro_rules! differential {
             .map(|(n, g)| (n.clone(), g.mapv(|v| v + v)))
             .collect();
         same_grads(&grads(&m), &twice, $tol);
+        // cleargrads drops every gradient, as DeZero's does; the next pass
+        // overwrites the arrays it set aside (holding the doubled sums
+        // above), rather than adding to them
+        m.cleargrads();
+        for (n, p) in m.named_params() {
+            assert!(p.grad().is_none(), "{n} has a grad after cleargrads");
+        }
+        m.forward_backward(x.view(), $t).expect("fits");
+        same_grads(&grads(&m), &gc, $tol);
     }};
 }
 
@@ -483,4 +492,24 @@ fn nested_width_errors_name_the_inner_layer() {
         e.to_string(),
         "Encoder.l1: expected input of shape [N, 3], got [N, 4]"
     );
+}
+
+/// A gradient handle the user kept across `cleargrads` keeps its values:
+/// the next pass writes a new array rather than the one the user holds.
+#[test]
+fn a_kept_gradient_survives_cleargrads_and_the_next_pass() {
+    random::seed(3);
+    let mut m = TwoLayerNet::<f64>::new(10, 1);
+    let (x, t) = (data::<f64>(ROWS, 1), data::<f64>(ROWS, 1));
+    m.cleargrads();
+    m.forward_backward(x.view(), t.view()).expect("fits");
+    let kept = m.l1.w.grad().expect("a pass made it");
+    let before = kept.to_array();
+    m.cleargrads();
+    let (x2, t2) = (data::<f64>(ROWS, 1), data::<f64>(ROWS, 1));
+    m.forward_backward(x2.view(), t2.view()).expect("fits");
+    let now = m.l1.w.grad().expect("a pass made it");
+    assert!(!now.same(&kept), "the kept handle was reused");
+    assert_eq!(kept.to_array(), before);
+    assert_ne!(now.to_array(), before);
 }

@@ -31,6 +31,10 @@ pub(crate) struct VarInner<T: Scalar> {
     /// `None` once freed by hand (the book's `t.data = None` in `linear_simple`).
     data: Option<ArrayD<T>>,
     grad: Option<Variable<T>>,
+    /// A gradient array a compiled model's `cleargrads` set aside rather
+    /// than freed, for its next pass to overwrite (see
+    /// [`Variable::clear_grad_keeping`]).
+    spare_grad: Option<Variable<T>>,
     name: Option<String>,
     creator: Option<Arc<FuncNode<T>>>,
     generation: usize,
@@ -130,6 +134,7 @@ impl<T: Scalar> Variable<T> {
         Variable(Arc::new(AtomicRefCell::new(VarInner {
             data: Some(data),
             grad: None,
+            spare_grad: None,
             name: None,
             creator: None,
             generation: 0,
@@ -285,6 +290,54 @@ impl<T: Scalar> Variable<T> {
     /// `cleargrad`).
     pub fn cleargrad(&self) {
         self.0.borrow_mut().grad = None;
+    }
+
+    /// [`cleargrad`](Variable::cleargrad) for a compiled model: the gradient
+    /// is gone as far as anyone can see, but its array is set aside, when no
+    /// other handle to it exists, for [`grad_for_pass`](Variable::grad_for_pass)
+    /// to overwrite. So a warm training step neither allocates a gradient
+    /// nor spends a pass zeroing one.
+    pub(crate) fn clear_grad_keeping(&self) {
+        let mut inner = self.0.borrow_mut();
+        let Some(g) = inner.grad.take() else {
+            return;
+        };
+        // Only an array nobody else can read is reused: a handle the user
+        // kept (`let g = p.grad()`) must keep its values, as after DeZero's
+        // `cleargrad`; a gradient with a creator is part of a graph.
+        if Arc::strong_count(&g.0) == 1 && Arc::weak_count(&g.0) == 0 {
+            inner.spare_grad = Some(g);
+        }
+    }
+
+    /// The gradient a compiled pass adds to, and whether it is fresh: a
+    /// fresh one holds no sum yet (any values in it are stale), so the pass
+    /// overwrites it rather than adding. A missing gradient becomes the
+    /// spare one set aside by [`clear_grad_keeping`](Variable::clear_grad_keeping)
+    /// when it still has the data's shape, or else a new array.
+    pub(crate) fn grad_for_pass(&self) -> (AtomicRef<'_, Variable<T>>, bool) {
+        // Borrowed, not cloned: this runs for every parameter of every
+        // compiled backward pass, and a handle clone is an atomic operation.
+        if let Some(g) = self.grad_ref() {
+            return (g, false);
+        }
+        {
+            let mut inner = self.0.borrow_mut();
+            let dim = inner
+                .data
+                .as_ref()
+                .expect("variable's data was freed (see Variable::free_data)")
+                .raw_dim();
+            let spare = inner.spare_grad.take().filter(|g| {
+                g.0.borrow()
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.raw_dim() == dim)
+            });
+            inner.grad = Some(spare.unwrap_or_else(|| Variable::new(ArrayD::zeros(dim))));
+        }
+        let g = self.grad_ref().expect("set just above");
+        (g, true)
     }
 
     /// The name, if any.

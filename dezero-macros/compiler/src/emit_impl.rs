@@ -131,11 +131,11 @@ pub(crate) fn emit_layer_impl(c: &Compiled) -> TokenStream {
                 }
             }
 
-            /// Zeroes every present gradient in place rather than dropping it
-            /// (unlike define-by-run layers), so the next compiled pass writes
-            /// into the same arrays and allocates nothing.
+            /// Drops every gradient, as define-by-run layers do, but sets
+            /// each array aside for the next compiled pass to overwrite, so
+            /// that a warm step neither allocates a gradient nor zeroes one.
             fn cleargrads(&self) {
-                #dz::compiled::zero_grads(self)
+                #dz::compiled::clear_grads(self)
             }
         }
     }

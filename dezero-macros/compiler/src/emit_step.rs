@@ -215,14 +215,14 @@ impl StepEmitter<'_> {
                 quote! {
                     #bind
                     let mut __bad: ::core::option::Option<(usize, f64)> = ::core::option::Option::None;
-                    __sink.accumulate(&self.#ident.w, &mut |__g: &mut [T]| {
-                        #k::matmul_tn_acc(__rows, __d[#ci], __d[#co], __r0, __r1, __g);
+                    __sink.accumulate(&self.#ident.w, &mut |__g: &mut [T], __acc: bool| {
+                        #k::matmul_tn(__rows, __d[#ci], __d[#co], __r0, __r1, __g, __acc);
                         #note_w
                     });
                     #report_w
                     if let ::core::option::Option::Some(__b) = &self.#ident.b {
-                        __sink.accumulate(__b, &mut |__g: &mut [T]| {
-                            #k::sum_rows_acc(__rows, __d[#co], __r1, __g);
+                        __sink.accumulate(__b, &mut |__g: &mut [T], __acc: bool| {
+                            #k::sum_rows_into(__rows, __d[#co], __r1, __g, __acc);
                             #note_b
                         });
                         #report_b

@@ -7,31 +7,27 @@ use crate::variable::{Parameter, Variable};
 
 /// Where a compiled backward pass adds each parameter's gradient.
 pub trait GradSink<T: Scalar> {
-    /// Calls `f` on the (row-major, contiguous) gradient array of `p`, to
-    /// which `f` adds.
-    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T]));
+    /// Calls `f(g, acc)` on the (row-major, contiguous) gradient array `g`
+    /// of `p`: `f` adds its contribution to `g` when `acc`, and overwrites
+    /// `g` with it otherwise (`g` then holds no sum yet, only stale values).
+    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T], bool));
 }
 
-/// Adds into each parameter's own gradient (`p.grad()`), creating a zero
-/// gradient first when it is `None`: the sink of `forward_backward`.
+/// Adds into each parameter's own gradient (`p.grad()`): the sink of
+/// `forward_backward`. A parameter without one gets the array its
+/// compiled `cleargrads` set aside (or a new one), overwritten rather than
+/// zeroed and added to.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ParamGrads;
 
 impl<T: Scalar> GradSink<T> for ParamGrads {
-    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T])) {
-        if !p.has_grad() {
-            // Shaped first, so that `p` is no longer borrowed when set.
-            let zeros = ArrayD::zeros(p.data().raw_dim());
-            p.set_grad(Some(Variable::new(zeros)));
-        }
-        // Borrowed, not cloned: this runs for every parameter of every
-        // compiled backward pass, and a handle clone is an atomic operation.
-        let g = p.grad_ref().expect("set just above");
+    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T], bool)) {
+        let (g, fresh) = p.grad_for_pass();
         let mut d = g.data_mut();
         if !d.is_standard_layout() {
             *d = d.as_standard_layout().into_owned();
         }
-        f(d.as_slice_mut().expect("made standard just above"));
+        f(d.as_slice_mut().expect("made standard just above"), !fresh);
     }
 }
 
@@ -60,9 +56,12 @@ impl<T: Scalar> VecGrads<T> {
 }
 
 impl<T: Scalar> GradSink<T> for VecGrads<T> {
-    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T])) {
+    fn accumulate(&mut self, p: &Parameter<T>, f: &mut dyn FnMut(&mut [T], bool)) {
         if let Some(i) = self.params.iter().position(|q| q.same(p)) {
-            f(self.grads[i].as_slice_mut().expect("zeros are contiguous"));
+            f(
+                self.grads[i].as_slice_mut().expect("zeros are contiguous"),
+                true,
+            );
         }
     }
 }

@@ -164,20 +164,10 @@ pub fn make_standard<T: Scalar>(p: &Parameter<T>) {
     p.set_data(copy);
 }
 
-/// Sets every present gradient to zero in place (a compiled model's
-/// `cleargrads`): unlike dropping them, the next pass writes into the same
-/// arrays, so a warm step allocates nothing.
-pub fn zero_grads<T: Scalar>(layer: &(impl Layer<T> + ?Sized)) {
-    layer.for_each_param(&mut |p| {
-        if let Some(g) = p.grad_ref() {
-            let mut d = g.data_mut();
-            // A contiguous gradient (always, for the ones a compiled pass
-            // made) is cleared as one slice: a `memset`, where ndarray's
-            // element-wise `fill` over a dynamic-rank array was 8× slower.
-            match d.as_slice_memory_order_mut() {
-                Some(s) => s.fill(T::zero()),
-                None => d.fill(T::zero()),
-            }
-        }
-    });
+/// Drops every gradient (a compiled model's `cleargrads`, DeZero's
+/// `cleargrads()`: each `grad()` is `None` afterwards), setting each array
+/// aside for the next compiled pass to overwrite, so that a warm step
+/// neither allocates a gradient nor zeroes one.
+pub fn clear_grads<T: Scalar>(layer: &(impl Layer<T> + ?Sized)) {
+    layer.for_each_param(&mut |p| p.clear_grad_keeping());
 }

@@ -184,15 +184,32 @@ pub fn matmul_nt_act_grad<T: Scalar>(
     );
 }
 
-/// `c += aᵀ·b`: `a` is `m×k`, `b` is `m×n`, `c` is `k×n` (the weight
-/// gradient of an affine layer, `gW += xᵀ·gy`).
+/// `c = aᵀ·b`, or `c += aᵀ·b` when `acc`: `a` is `m×k`, `b` is `m×n`, `c`
+/// is `k×n` (the weight gradient of an affine layer, `gW += xᵀ·gy`).
+///
+/// ```
+/// let (x, gy) = ([1.0_f64, 2.0, 3.0, 4.0], [1.0, 1.0]);
+/// let mut gw = [9.0; 2];
+/// dezero_runtime::kernels::matmul_tn(2, 2, 1, &x, &gy, &mut gw, false);
+/// assert_eq!(gw, [4.0, 6.0]);
+/// dezero_runtime::kernels::matmul_tn(2, 2, 1, &x, &gy, &mut gw, true);
+/// assert_eq!(gw, [8.0, 12.0]);
+/// ```
 ///
 /// # Panics
 /// If a slice's length does not match the dimensions.
-pub fn matmul_tn_acc<T: Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T]) {
+pub fn matmul_tn<T: Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    acc: bool,
+) {
     assert!(
         a.len() == m * k && b.len() == m * n && c.len() == k * n,
-        "matmul_tn_acc: slices do not match ({m}×{k})ᵀ · {m}×{n}"
+        "matmul_tn: slices do not match ({m}×{k})ᵀ · {m}×{n}"
     );
     product(
         k,
@@ -201,7 +218,7 @@ pub fn matmul_tn_acc<T: Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], 
         Operand::transposed(a, k),
         Operand::rows(b, n),
         c,
-        Store::Add,
+        if acc { Store::Add } else { Store::Write },
     );
 }
 
@@ -238,10 +255,30 @@ pub fn gemm_acc_strided<T: Scalar>(
 /// # Panics
 /// If a slice's length does not match the dimensions.
 pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
+    sum_rows_into(m, n, x, out, true);
+}
+
+/// `out = Σ_rows x`, or `out += Σ_rows x` when `acc`: the column sums of
+/// the `m×n` matrix `x`. Overwriting gives the sums [`sum_rows_acc`] adds
+/// to a zero `out`, bit for bit.
+///
+/// ```
+/// let mut gb = [7.0_f64, 7.0];
+/// dezero_runtime::kernels::sum_rows_into(2, 2, &[1.0, 2.0, 3.0, 4.0], &mut gb, false);
+/// assert_eq!(gb, [4.0, 6.0]);
+/// ```
+///
+/// # Panics
+/// If a slice's length does not match the dimensions.
+pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc: bool) {
     assert!(
         x.len() == m * n && out.len() == n,
-        "sum_rows_acc: slices do not match {m}×{n}"
+        "sum_rows_into: slices do not match {m}×{n}"
     );
+    if !acc && n < 16 && n != 1 {
+        // The product below starts from `out`'s value only to add to it.
+        out.fill(T::zero());
+    }
     if n == 1 {
         // One column: a plain sum, in eight interleaved partial sums.
         let mut s = [T::zero(); 8];
@@ -256,12 +293,12 @@ pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
         for &v in rest {
             t += v;
         }
-        out[0] += t;
+        out[0] = if acc { out[0] + t } else { t };
         return;
     }
     if n >= 16 {
         // Wide rows: added row after row, whole registers at a time.
-        return sum_rows_dispatch(n, x, out);
+        return sum_rows_dispatch(n, x, out, acc);
     }
     // A row of ones, all at one address: `1·v + s` rounds as `v + s`.
     let one = [T::one()];
@@ -273,12 +310,16 @@ pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
     product(1, m, n, ones, Operand::rows(x, n), out, Store::Add);
 }
 
-multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T]) => sum_rows_imp }
+multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
 
-/// Sixteen columns at a time, summed down the rows in a register and added
-/// to `out` once; each column's sum runs row after row from `out`'s value.
+/// Sixteen columns at a time, summed down the rows in a register and stored
+/// to `out` once; each column's sum runs row after row from `out`'s value
+/// when `acc`, from zero otherwise.
 #[inline(always)]
-fn sum_rows_imp<T: Scalar, const FMA: bool>(n: usize, x: &[T], out: &mut [T]) {
+fn sum_rows_imp<T: Scalar, const FMA: bool>(n: usize, x: &[T], out: &mut [T], add: bool) {
+    if !add {
+        out.fill(T::zero());
+    }
     let mut j = 0;
     while j + 16 <= n {
         let mut acc: [T; 16] = out[j..j + 16].try_into().expect("16 columns");
@@ -361,7 +402,7 @@ mod tests {
                 }
             }
             let mut c3 = vec![1.0; k * n];
-            matmul_tn_acc(m, k, n, &a, &b2, &mut c3);
+            matmul_tn(m, k, n, &a, &b2, &mut c3, true);
             for (x, y) in c3.iter().zip(&naive(k, m, n, &at, &b2)) {
                 assert!((x - (y + 1.0)).abs() < 1e-12);
             }
@@ -378,6 +419,37 @@ mod tests {
                 let want: f64 = 0.5 + (0..m).map(|r| x[r * n + j]).sum::<f64>();
                 assert!((o - want).abs() < 1e-12, "{m}×{n}");
             }
+        }
+    }
+
+    #[test]
+    fn overwriting_gives_the_sums_added_to_zero_bit_for_bit() {
+        // What a compiled pass relies on when a cleared gradient is
+        // overwritten instead of zeroed and added to: stale values (NaN
+        // here) are never read, and the result is the same bits.
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (32, 64, 64),
+            (100, 10, 1),
+            (7, 3, 17),
+            (5, 9, 33),
+        ] {
+            let a = seq(m * k, 0.7);
+            let b = seq(m * n, 0.9);
+            let mut added = vec![0.0; k * n];
+            matmul_tn(m, k, n, &a, &b, &mut added, true);
+            let mut written = vec![f64::NAN; k * n];
+            matmul_tn(m, k, n, &a, &b, &mut written, false);
+            assert_eq!(
+                written.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                added.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "matmul_tn {m}×{k}×{n}"
+            );
+            let mut added = vec![0.0; n];
+            sum_rows_acc(m, n, &b, &mut added);
+            let mut written = vec![f64::NAN; n];
+            sum_rows_into(m, n, &b, &mut written, false);
+            assert_eq!(written, added, "sum_rows_into {m}×{n}");
         }
     }
 }
