@@ -300,6 +300,20 @@ pub trait Optimizer<T: Scalar = f32> {
     /// Allocates nothing once every parameter has been seen.
     fn update(&mut self) {
         self.begin_update();
+        if self.core_mut().hooks_mut().is_empty() {
+            // No hook to hand the list to: each parameter is updated where
+            // it stands, without a handle cloned (an atomic operation) into
+            // a list of its own. The list is moved out while `self` is
+            // borrowed mutably by `update_one`.
+            let params = std::mem::take(&mut self.core_mut().params);
+            for p in &params {
+                if p.has_grad() {
+                    self.update_one(p);
+                }
+            }
+            self.core_mut().params = params;
+            return;
+        }
         // The lists are moved out while `self` is borrowed mutably by the
         // hooks and `update_one`; moving a Vec allocates nothing.
         let mut active = std::mem::take(&mut self.core_mut().active);

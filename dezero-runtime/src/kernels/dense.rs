@@ -275,10 +275,6 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
         x.len() == m * n && out.len() == n,
         "sum_rows_into: slices do not match {m}×{n}"
     );
-    if !acc && n < 16 && n != 1 {
-        // The product below starts from `out`'s value only to add to it.
-        out.fill(T::zero());
-    }
     if n == 1 {
         // One column: a plain sum, in eight interleaved partial sums.
         let mut s = [T::zero(); 8];
@@ -307,7 +303,8 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
         rs: 0,
         cs: 0,
     };
-    product(1, m, n, ones, Operand::rows(x, n), out, Store::Add);
+    let store = if acc { Store::Add } else { Store::Write };
+    product(1, m, n, ones, Operand::rows(x, n), out, store);
 }
 
 multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
