@@ -213,12 +213,6 @@ impl<T: Scalar> Variable<T> {
         self.0.borrow().grad.is_some()
     }
 
-    /// The gradient's handle, borrowed rather than cloned (no reference
-    /// count changes). The variable stays borrowed while it is held.
-    pub(crate) fn grad_ref(&self) -> Option<AtomicRef<'_, Variable<T>>> {
-        AtomicRef::filter_map(self.0.borrow(), |v| v.grad.as_ref())
-    }
-
     /// Calls `f` on the data, mutably, and the gradient's data, under one
     /// borrow of this variable (an optimizer's step); `None`, touching
     /// nothing else, when there is no gradient.
@@ -315,29 +309,33 @@ impl<T: Scalar> Variable<T> {
     /// overwrites it rather than adding. A missing gradient becomes the
     /// spare one set aside by [`clear_grad_keeping`](Variable::clear_grad_keeping)
     /// when it still has the data's shape, or else a new array.
-    pub(crate) fn grad_for_pass(&self) -> (AtomicRef<'_, Variable<T>>, bool) {
-        // Borrowed, not cloned: this runs for every parameter of every
-        // compiled backward pass, and a handle clone is an atomic operation.
-        if let Some(g) = self.grad_ref() {
-            return (g, false);
-        }
-        {
-            let mut inner = self.0.borrow_mut();
-            let dim = inner
-                .data
+    pub(crate) fn grad_for_pass(&self) -> (AtomicRefMut<'_, Variable<T>>, bool) {
+        // One borrow of this variable, and the gradient borrowed rather than
+        // cloned: this runs for every parameter of every compiled backward
+        // pass, and each borrow or handle clone is an atomic operation.
+        let mut inner = self.0.borrow_mut();
+        let fresh = inner.grad.is_none();
+        if fresh {
+            let VarInner {
+                data,
+                grad,
+                spare_grad,
+                ..
+            } = &mut *inner;
+            let dim = data
                 .as_ref()
                 .expect("variable's data was freed (see Variable::free_data)")
                 .raw_dim();
-            let spare = inner.spare_grad.take().filter(|g| {
+            let spare = spare_grad.take().filter(|g| {
                 g.0.borrow()
                     .data
                     .as_ref()
                     .is_some_and(|d| d.raw_dim() == dim)
             });
-            inner.grad = Some(spare.unwrap_or_else(|| Variable::new(ArrayD::zeros(dim))));
+            *grad = Some(spare.unwrap_or_else(|| Variable::new(ArrayD::zeros(dim))));
         }
-        let g = self.grad_ref().expect("set just above");
-        (g, true)
+        let g = AtomicRefMut::map(inner, |v| v.grad.as_mut().expect("set just above"));
+        (g, fresh)
     }
 
     /// The name, if any.
