@@ -8,6 +8,10 @@ use std::cell::Cell;
 use dezero::prelude::*;
 use ndarray::{Array2, Ix2};
 
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
+
 /// Counts the bytes allocated by the thread that armed it.
 struct Counting;
 
@@ -47,21 +51,6 @@ fn allocated(f: impl FnOnce()) -> usize {
     f();
     ARMED.with(|a| a.set(false));
     BYTES.with(Cell::get)
-}
-
-model! {
-    /// The book's TwoLayerNet.
-    struct TwoLayerNet(hidden_size: usize, out_size: usize) {
-        l1: Linear(hidden_size),
-        l2: Linear(out_size),
-    }
-    fn forward(x) {
-        let y = sigmoid(l1(x));
-        l2(y)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
 }
 
 model! {

@@ -8,20 +8,9 @@ use dezero::functions::{mean_squared_error, relu, sigmoid, softmax_cross_entropy
 use dezero::prelude::*;
 use ndarray::{Array2, ArrayD, Ix2};
 
-model! {
-    /// The book's TwoLayerNet (step 45).
-    pub struct TwoLayerNet(hidden_size: usize, out_size: usize) {
-        l1: Linear(hidden_size),
-        l2: Linear(out_size),
-    }
-    fn forward(x) {
-        let y = sigmoid(l1(x));
-        l2(y)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
-}
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
 
 model! {
     /// A three-layer relu MLP, the last layer without bias.

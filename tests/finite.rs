@@ -11,6 +11,10 @@ use dezero::prelude::*;
 use dezero::{check_finite, using_check_finite, Config, Error, MLP};
 use ndarray::{arr1, arr2, Array2, ArrayD, IxDyn};
 
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
+
 fn var(a: ArrayD<f64>) -> Variable<f64> {
     Variable::new(a)
 }
@@ -221,21 +225,6 @@ fn env_child() {
 }
 
 // ---- compiled ------------------------------------------------------------
-
-model! {
-    /// The book's TwoLayerNet.
-    struct TwoLayerNet(hidden_size: usize, out_size: usize) {
-        l1: Linear(hidden_size),
-        l2: Linear(out_size),
-    }
-    fn forward(x) {
-        let y = sigmoid(l1(x));
-        l2(y)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
-}
 
 model! {
     /// A residual block, nested below.

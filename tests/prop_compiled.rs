@@ -18,26 +18,15 @@ use ndarray::{Array2, ArrayD};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
+
 /// Cases per model.
 const CASES: u32 = 64;
 
 /// The tolerance, relative to `max(1, |define-by-run value|)`.
 const TOL: f64 = 1e-10;
-
-model! {
-    /// The book's TwoLayerNet (step 45).
-    struct TwoLayerNet(hidden_size: usize, out_size: usize) {
-        l1: Linear(hidden_size),
-        l2: Linear(out_size),
-    }
-    fn forward(x) {
-        let y = sigmoid(l1(x));
-        l2(y)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
-}
 
 model! {
     /// A classifier: relu, a tanh skip connection, a bias-free output.
