@@ -244,19 +244,19 @@ impl<T: Scalar> Panels<'_, T> {
         let m = self.m;
         let mut r = 0;
         while r + MR <= m {
-            store_block::<T, FMA, _, W>(&src.block::<FMA, MR, W, AT>(r), c, r, at, bias, store);
+            store_block::<T, FMA, _, W>(&mut src.block::<FMA, MR, W, AT>(r), c, r, at, bias, store);
             r += MR;
         }
         while r + 4 <= m {
-            store_block::<T, FMA, _, W>(&src.block::<FMA, 4, W, AT>(r), c, r, at, bias, store);
+            store_block::<T, FMA, _, W>(&mut src.block::<FMA, 4, W, AT>(r), c, r, at, bias, store);
             r += 4;
         }
         if r + 2 <= m {
-            store_block::<T, FMA, _, W>(&src.block::<FMA, 2, W, AT>(r), c, r, at, bias, store);
+            store_block::<T, FMA, _, W>(&mut src.block::<FMA, 2, W, AT>(r), c, r, at, bias, store);
             r += 2;
         }
         if r < m {
-            store_block::<T, FMA, _, W>(&[src.row::<FMA, W, AT>(r)], c, r, at, bias, store);
+            store_block::<T, FMA, _, W>(&mut [src.row::<FMA, W, AT>(r)], c, r, at, bias, store);
         }
     }
 }
