@@ -56,14 +56,26 @@ fn outer_panel<T: Scalar, const FMA: bool, const W: usize>(
     let mut bw = [T::zero(); W];
     bw[..w].copy_from_slice(&b[j0..j0 + w]);
     // How a row is written: whole (`w = W`); whole with its tail landing on
-    // the next row, written after it (narrow rows, `w = n < W`, except the
-    // last rows of `C`); or to length.
-    let len = c.len();
+    // the next row, written after it (narrow rows, `w = n < W`); or, for
+    // the last rows of `C` (past which `W` lanes would run) and the last
+    // panel of a wide product, to length. The rows written whole come
+    // first, in a loop without a branch: with the choice made row by row,
+    // each row was spilled to the stack around it (measured: the outer
+    // products of step 45 in half the time without).
+    // Lanes past `C`'s `m·n` elements are never written.
+    let len = c.len().min(m * n);
     let narrow = w == n && w < W;
-    let whole = |o: usize| w == W || (narrow && o + W <= len);
+    let whole_rows = if w == W {
+        m
+    } else if narrow {
+        // rows `r` with `r·n + W ≤ len`
+        (len.saturating_sub(W) / n + usize::from(len >= W)).min(m)
+    } else {
+        0
+    };
     macro_rules! rows {
-        (|$v:ident, $o:ident| $finish:block) => {
-            for r in 0..m {
+        (|$v:ident, $o:ident| $finish:block) => {{
+            for r in 0..whole_rows {
                 let av = a.data[r * a.rs];
                 let mut $v = [T::zero(); W];
                 for j in 0..W {
@@ -71,13 +83,20 @@ fn outer_panel<T: Scalar, const FMA: bool, const W: usize>(
                 }
                 let $o = r * n + j0;
                 $finish
-                if whole($o) {
-                    c[$o..$o + W].copy_from_slice(&$v);
-                } else {
-                    c[$o..$o + w].copy_from_slice(&$v[..w]);
-                }
+                let dst: &mut [T; W] = (&mut c[$o..$o + W]).try_into().expect("W");
+                *dst = $v;
             }
-        };
+            for r in whole_rows..m {
+                let av = a.data[r * a.rs];
+                let mut $v = [T::zero(); W];
+                for j in 0..W {
+                    $v[j] = madd::<T, FMA>(av, bw[j], T::zero());
+                }
+                let $o = r * n + j0;
+                $finish
+                c[$o..$o + w].copy_from_slice(&$v[..w]);
+            }
+        }};
     }
     // `W` values of `src` from offset `o`, zero past what `src` holds.
     let lanes = |src: &[T], o: usize| -> [T; W] {
@@ -134,7 +153,11 @@ fn outer_panel<T: Scalar, const FMA: bool, const W: usize>(
 }
 
 /// `C (m×1)` from one dot product per row of a row-major `A` with the
-/// contiguous column `b`.
+/// contiguous column `b`. Rows of at least [`L`] elements go four at a
+/// time, with `L` partial sums each: one row alone is a chain of dependent
+/// multiply-adds, four give the processor four chains to overlap. Shorter
+/// rows take [`dot`], whose eight partial sums suit them better (with `L`
+/// lanes, a row of ten was all remainder: a chain of ten).
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(super) fn matvec<T: Scalar, const FMA: bool>(
@@ -146,17 +169,79 @@ pub(super) fn matvec<T: Scalar, const FMA: bool>(
     store: Store<'_, T>,
 ) {
     let b = &b[..k];
-    for (r, cr) in c[..m].iter_mut().enumerate() {
-        let s = dot::<T, FMA>(&a.data[r * a.rs..][..k], b);
-        *cr = match store {
-            Store::Write | Store::ActGrad { .. } | Store::Affine { bias: None, .. } => s,
-            Store::Add => *cr + s,
-            Store::Affine {
-                bias: Some(bias), ..
-            } => s + bias[0],
-        };
+    let row = |r: usize| &a.data[r * a.rs..][..k];
+    let c = &mut c[..m];
+    let mut r = 0;
+    if k >= L {
+        while r + 4 <= m {
+            let s = dots::<T, FMA, 4>([row(r), row(r + 1), row(r + 2), row(r + 3)], b);
+            for (i, s) in s.into_iter().enumerate() {
+                c[r + i] = finish_dot(c[r + i], s, store);
+            }
+            r += 4;
+        }
     }
-    finish_region::<T, FMA>(&mut c[..m], 0, store);
+    while r < m {
+        let s = dot::<T, FMA>(row(r), b);
+        c[r] = finish_dot(c[r], s, store);
+        r += 1;
+    }
+    finish_region::<T, FMA>(c, 0, store);
+}
+
+/// A dot product's value as `store` leaves it before the activation (or
+/// its derivative), which [`matvec`] applies to all of `C` at once.
+#[inline(always)]
+fn finish_dot<T: Scalar>(cur: T, s: T, store: Store<'_, T>) -> T {
+    match store {
+        Store::Write | Store::ActGrad { .. } | Store::Affine { bias: None, .. } => s,
+        Store::Add => cur + s,
+        Store::Affine {
+            bias: Some(bias), ..
+        } => s + bias[0],
+    }
+}
+
+/// Lanes of [`dots`]' partial sums: one AVX-512 register of `f32`.
+const L: usize = 16;
+
+/// `Σ_p rows[i][p]·b[p]` for each of the `R` rows (each as long as `b`):
+/// `L` partial sums per row over the whole groups of `L`, added pairwise,
+/// then the rest of the row in order, row by row (across the rows, the
+/// compiler assembled vectors element by element).
+#[inline(always)]
+fn dots<T: Scalar, const FMA: bool, const R: usize>(rows: [&[T]; R], b: &[T]) -> [T; R] {
+    let k = b.len();
+    let whole = k - k % L;
+    let mut s = [[T::zero(); L]; R];
+    let mut p = 0;
+    while p < whole {
+        let bv: &[T; L] = b[p..p + L].try_into().expect("L");
+        for (si, row) in s.iter_mut().zip(&rows) {
+            let av: &[T; L] = row[p..p + L].try_into().expect("L");
+            for j in 0..L {
+                si[j] = madd::<T, FMA>(av[j], bv[j], si[j]);
+            }
+        }
+        p += L;
+    }
+    let mut t = [T::zero(); R];
+    for ((ti, si), row) in t.iter_mut().zip(&s).zip(&rows) {
+        let mut h = *si;
+        let mut width = L / 2;
+        while width > 0 {
+            for j in 0..width {
+                h[j] = h[j] + h[j + width];
+            }
+            width /= 2;
+        }
+        let mut x = h[0];
+        for (&a, &bp) in row[whole..k].iter().zip(&b[whole..]) {
+            x = madd::<T, FMA>(a, bp, x);
+        }
+        *ti = x;
+    }
+    t
 }
 
 /// `Σ a_i b_i` with eight independent partial sums (so it vectorises).
