@@ -231,7 +231,7 @@ fn dots<T: Scalar, const FMA: bool, const R: usize>(rows: [&[T]; R], b: &[T]) ->
         let mut width = L / 2;
         while width > 0 {
             for j in 0..width {
-                h[j] = h[j] + h[j + width];
+                h[j] += h[j + width];
             }
             width /= 2;
         }
