@@ -1,11 +1,14 @@
-//! The optional second thread of the large matrix products.
+//! The optional second thread of the large matrix products and SGD steps.
 //!
 //! One thread by default. With [`set_threads`]`(2)` (or `DEZERO_THREADS=2`
 //! in the environment), a product of at least [`PARALLEL_MIN_WORK`]
 //! multiply-adds gives half its rows to a helper thread, started once and
 //! then reused: handing it work takes a mutex and a condition variable and
-//! allocates nothing, so a warm training step stays allocation-free. Small
-//! products never use it (waking a thread costs more than they take).
+//! allocates nothing, so a warm training step stays allocation-free. So
+//! does an SGD step of a parameter of at least
+//! [`SGD_PARALLEL_MIN`](super::SGD_PARALLEL_MIN) elements, bound by memory
+//! bandwidth. Small products and parameters never use it (waking a thread
+//! costs more than they take).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
