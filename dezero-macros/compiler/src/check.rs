@@ -22,6 +22,11 @@ pub const LAYER_TYPES: &[&str] = &["Linear"];
 /// Runs every rule.
 pub fn check(cx: &Ctxt, m: &Model) {
     syntax_errors(cx, m);
+    if m.error.is_some() {
+        // A field or function is missing from what was read: every rule
+        // about names and layers would report its absence again.
+        return;
+    }
     functions_are_forward_then_loss(cx, m);
     function_params(cx, m);
     model_has_layers(cx, m);
@@ -53,6 +58,9 @@ pub fn is_linear(f: &Field) -> bool {
 /// function's parameters and body (what parsed of them is not what was
 /// meant).
 fn syntax_errors(cx: &Ctxt, m: &Model) {
+    if let Some(e) = &m.error {
+        cx.syn_error(e.clone());
+    }
     for f in &m.fns {
         if let Some(e) = &f.error {
             cx.syn_error(e.clone());

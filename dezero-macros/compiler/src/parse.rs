@@ -37,6 +37,11 @@ pub struct Model {
     pub fields: Punctuated<Field, Token![,]>,
     /// `fn forward` and `fn loss`, in the order written.
     pub fns: Vec<Function>,
+    /// Syntax errors among the fields or between the functions. The parse
+    /// goes on past each (to the next field, or stops before the stray
+    /// tokens), so that the stub still declares the type, its constructor
+    /// and the fields that did parse.
+    pub error: Option<syn::Error>,
 }
 
 impl Parse for Model {
@@ -55,14 +60,23 @@ impl Parse for Model {
         })?;
         let content;
         let brace = braced!(content in input);
-        let fields = content.parse_terminated(Field::parse, Token![,])?;
+        let mut error = None;
+        let fields = fields(&content, &mut error);
         let mut fns = Vec::new();
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![fn]) {
                 fns.push(input.parse()?);
             } else {
-                return Err(lookahead.error());
+                add_error(&mut error, lookahead.error());
+                // What follows is not a function: nothing more to read.
+                input.step(|cursor| {
+                    let mut rest = *cursor;
+                    while let Some((_, next)) = rest.token_tree() {
+                        rest = next;
+                    }
+                    Ok(((), rest))
+                })?;
             }
         }
         Ok(Model {
@@ -74,7 +88,62 @@ impl Parse for Model {
             brace,
             fields,
             fns,
+            error,
         })
+    }
+}
+
+/// The fields, comma-separated. A field that does not parse is recorded in
+/// `error` and skipped up to the next comma, so that one mistake among the
+/// layers is reported once and the others are still declared.
+fn fields(content: ParseStream, error: &mut Option<syn::Error>) -> Punctuated<Field, Token![,]> {
+    let mut fields = Punctuated::new();
+    while !content.is_empty() {
+        match content.parse::<Field>() {
+            Ok(f) => {
+                fields.push_value(f);
+                if content.is_empty() {
+                    break;
+                }
+                match content.parse::<Token![,]>() {
+                    Ok(comma) => fields.push_punct(comma),
+                    Err(e) => {
+                        // Read on from the next comma.
+                        add_error(error, e);
+                        skip_past_comma(content);
+                        fields.push_punct(<Token![,]>::default());
+                    }
+                }
+            }
+            Err(e) => {
+                add_error(error, e);
+                skip_past_comma(content);
+            }
+        }
+    }
+    fields
+}
+
+/// Skips tokens up to and including the next comma outside brackets (or to
+/// the end).
+fn skip_past_comma(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+        }
+        Ok(((), rest))
+    });
+}
+
+/// Adds `e` to the errors collected so far.
+fn add_error(errors: &mut Option<syn::Error>, e: syn::Error) {
+    match errors {
+        Some(all) => all.combine(e),
+        None => *errors = Some(e),
     }
 }
 
