@@ -58,6 +58,11 @@ def main():
             seeds[f"ui_{path.stem}{'' if k == 0 else f'_{k}'}.model"] = body
     for name, body in seeds.items():
         (OUT / name).write_text(dedent(body))
+    # Seeds of models since removed or moved: the directory is this
+    # script's output, so anything else in it is stale.
+    for stale in OUT.glob("*.model"):
+        if stale.name not in seeds:
+            stale.unlink()
     print(f"{len(seeds)} seeds in {OUT.relative_to(ROOT)}")
 
 
