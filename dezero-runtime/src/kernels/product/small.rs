@@ -153,11 +153,11 @@ fn outer_panel<T: Scalar, const FMA: bool, const W: usize>(
 }
 
 /// `C (m×1)` from one dot product per row of a row-major `A` with the
-/// contiguous column `b`. Rows of at least [`L`] elements go four at a
-/// time, with `L` partial sums each: one row alone is a chain of dependent
-/// multiply-adds, four give the processor four chains to overlap. Shorter
-/// rows take [`dot`], whose eight partial sums suit them better (with `L`
-/// lanes, a row of ten was all remainder: a chain of ten).
+/// contiguous column `b`.
+///
+/// (Four rows at a time with sixteen partial sums each was tried: no
+/// measurable gain on a 32×64·64×1 product, and the different order of the
+/// additions moved step 46's `f32` losses off DeZero's printed digits.)
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(super) fn matvec<T: Scalar, const FMA: bool>(
@@ -169,79 +169,17 @@ pub(super) fn matvec<T: Scalar, const FMA: bool>(
     store: Store<'_, T>,
 ) {
     let b = &b[..k];
-    let row = |r: usize| &a.data[r * a.rs..][..k];
-    let c = &mut c[..m];
-    let mut r = 0;
-    if k >= L {
-        while r + 4 <= m {
-            let s = dots::<T, FMA, 4>([row(r), row(r + 1), row(r + 2), row(r + 3)], b);
-            for (i, s) in s.into_iter().enumerate() {
-                c[r + i] = finish_dot(c[r + i], s, store);
-            }
-            r += 4;
-        }
+    for (r, cr) in c[..m].iter_mut().enumerate() {
+        let s = dot::<T, FMA>(&a.data[r * a.rs..][..k], b);
+        *cr = match store {
+            Store::Write | Store::ActGrad { .. } | Store::Affine { bias: None, .. } => s,
+            Store::Add => *cr + s,
+            Store::Affine {
+                bias: Some(bias), ..
+            } => s + bias[0],
+        };
     }
-    while r < m {
-        let s = dot::<T, FMA>(row(r), b);
-        c[r] = finish_dot(c[r], s, store);
-        r += 1;
-    }
-    finish_region::<T, FMA>(c, 0, store);
-}
-
-/// A dot product's value as `store` leaves it before the activation (or
-/// its derivative), which [`matvec`] applies to all of `C` at once.
-#[inline(always)]
-fn finish_dot<T: Scalar>(cur: T, s: T, store: Store<'_, T>) -> T {
-    match store {
-        Store::Write | Store::ActGrad { .. } | Store::Affine { bias: None, .. } => s,
-        Store::Add => cur + s,
-        Store::Affine {
-            bias: Some(bias), ..
-        } => s + bias[0],
-    }
-}
-
-/// Lanes of [`dots`]' partial sums: one AVX-512 register of `f32`.
-const L: usize = 16;
-
-/// `Σ_p rows[i][p]·b[p]` for each of the `R` rows (each as long as `b`):
-/// `L` partial sums per row over the whole groups of `L`, added pairwise,
-/// then the rest of the row in order, row by row (across the rows, the
-/// compiler assembled vectors element by element).
-#[inline(always)]
-fn dots<T: Scalar, const FMA: bool, const R: usize>(rows: [&[T]; R], b: &[T]) -> [T; R] {
-    let k = b.len();
-    let whole = k - k % L;
-    let mut s = [[T::zero(); L]; R];
-    let mut p = 0;
-    while p < whole {
-        let bv: &[T; L] = b[p..p + L].try_into().expect("L");
-        for (si, row) in s.iter_mut().zip(&rows) {
-            let av: &[T; L] = row[p..p + L].try_into().expect("L");
-            for j in 0..L {
-                si[j] = madd::<T, FMA>(av[j], bv[j], si[j]);
-            }
-        }
-        p += L;
-    }
-    let mut t = [T::zero(); R];
-    for ((ti, si), row) in t.iter_mut().zip(&s).zip(&rows) {
-        let mut h = *si;
-        let mut width = L / 2;
-        while width > 0 {
-            for j in 0..width {
-                h[j] += h[j + width];
-            }
-            width /= 2;
-        }
-        let mut x = h[0];
-        for (&a, &bp) in row[whole..k].iter().zip(&b[whole..]) {
-            x = madd::<T, FMA>(a, bp, x);
-        }
-        *ti = x;
-    }
-    t
+    finish_region::<T, FMA>(&mut c[..m], 0, store);
 }
 
 /// `Σ a_i b_i` with eight independent partial sums (so it vectorises).
