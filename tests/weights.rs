@@ -14,6 +14,8 @@ use dezero::models::{Sequential, MLP};
 use dezero::{random, test_mode, Error, Layer, Variable};
 use ndarray::{ArrayD, Ix2, IxDyn};
 use ndarray_npy::NpzWriter;
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
 
 /// A fresh directory under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -81,7 +83,8 @@ fn read_f32(name: &str) -> ArrayD<f32> {
 /// Writes an archive with the given arrays, as NumPy would.
 fn write_npz(path: &Path, f32s: &[(&str, ArrayD<f32>)], f64s: &[(&str, ArrayD<f64>)]) {
     let file = std::fs::File::create(path).expect("create npz");
-    let mut npz = NpzWriter::new_compressed(file);
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let mut npz = NpzWriter::new_with_options(file, options);
     for (k, a) in f32s {
         npz.add_array(*k, a).expect("add f32 array");
     }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray_npy::{NpzWriter, WritableElement};
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
 
 use super::with_sources;
 use crate::error::{Error, Result};
@@ -58,7 +60,11 @@ pub(super) fn replace_file(
 pub(super) fn write_npz<T: Scalar + WritableElement>(
     named: &[(String, Parameter<T>)],
 ) -> std::io::Result<Vec<u8>> {
-    let mut npz = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    // Deflated, as `numpy.savez_compressed` writes. (`new_compressed` needs
+    // ndarray-npy's `compressed_npz` feature, which would bring in zlib-rs:
+    // see dezero-runtime/Cargo.toml.)
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let mut npz = NpzWriter::new_with_options(Cursor::new(Vec::new()), options);
     for (key, p) in named {
         let data = p.data();
         npz.add_array(key.as_str(), &*data).map_err(|e| {
@@ -287,5 +293,25 @@ pub(super) mod tests {
             assert!(dir.0.join(o).exists(), "{o} was removed");
         }
         drop(live_file);
+    }
+
+    /// The archive's entries are deflated, as `np.savez_compressed` writes
+    /// them (through miniz_oxide: see dezero-runtime/Cargo.toml), and an
+    /// array that compresses well comes out several times smaller.
+    #[test]
+    fn saved_entries_are_deflated() {
+        let zeros = Parameter::new(ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[16, 16])));
+        let bytes = write_npz(&[("w".to_string(), zeros)]).expect("write");
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("archive");
+        assert_eq!(archive.len(), 1);
+        let entry = archive.by_index(0).expect("entry");
+        assert_eq!(entry.name(), "w.npy");
+        assert_eq!(entry.compression(), CompressionMethod::Deflated);
+        assert!(
+            entry.compressed_size() * 4 < entry.size(),
+            "{} bytes compressed to {}",
+            entry.size(),
+            entry.compressed_size()
+        );
     }
 }

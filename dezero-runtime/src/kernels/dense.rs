@@ -358,17 +358,27 @@ mod tests {
 
     #[test]
     fn products_match_the_naive_triple_loop() {
-        for &(m, k, n) in &[
+        let shapes = [
             (1, 1, 1),
             (5, 3, 7),
             (9, 13, 2),
             (4, 17, 10),
-            (37, 70, 45),
             (8, 64, 64),
             (6, 9, 33),
             (7, 12, 1),
             (5, 100, 3),
-        ] {
+            (37, 70, 45),
+        ];
+        // Under Miri, all but the largest (two thirds of the work): there
+        // the products use the baseline blocks (4×4 for `f64`), which the
+        // others already span several times, with remainders of rows and
+        // of columns ((9, 13, 2), (6, 9, 33), (8, 64, 64)).
+        let shapes = if cfg!(miri) {
+            &shapes[..shapes.len() - 1]
+        } else {
+            &shapes[..]
+        };
+        for &(m, k, n) in shapes {
             let a = seq(m * k, 0.7);
             let b = seq(k * n, 1.3);
             let mut c = vec![0.0; m * n];

@@ -61,10 +61,19 @@ const IMPS: [(&str, Imp); 4] = [
 #[test]
 fn every_shape_layout_and_store_matches_the_triple_loop() {
     let dims = [1, 2, 3, 5, 7, 10, 13, 17, 33];
+    // Under Miri (where the full set takes over an hour) fewer sizes, still
+    // below, at and past every block shape's rows (4, 6, 12) and panel
+    // widths (2, 4, 8, 16), and inner sizes of one step (the outer
+    // product) and of five (`row_acc`'s unrolled steps and a remainder).
+    let (outer, inner): (&[usize], &[usize]) = if cfg!(miri) {
+        (&[1, 2, 3, 7, 13, 17], &[1, 5])
+    } else {
+        (&dims, &dims)
+    };
     let mut cases = 0;
-    for &m in &dims {
-        for &k in &dims {
-            for &n in &dims {
+    for &m in outer {
+        for &k in inner {
+            for &n in outer {
                 if (m * 7 + k * 3 + n) % 3 != 0 && m * k * n > 8 {
                     continue; // a third of the larger shapes keeps it quick
                 }
@@ -129,18 +138,117 @@ fn every_shape_layout_and_store_matches_the_triple_loop() {
     assert!(cases > 1000);
 }
 
+/// A `rows×cols` operand: row-major, or the transpose of a row-major
+/// `cols×rows` matrix.
+fn layout<T>(transposed: bool, data: &[T], rows: usize, cols: usize) -> Operand<'_, T> {
+    if transposed {
+        Operand::transposed(data, rows)
+    } else {
+        Operand::rows(data, cols)
+    }
+}
+
+type Imp32 =
+    fn(usize, usize, usize, Operand<'_, f32>, Operand<'_, f32>, &mut [f32], Store<'_, f32>);
+
+/// The `f32` block shapes, twice as wide as `f64`'s, run without target
+/// features as above, and the dispatcher.
+const IMPS32: [(&str, Imp32); 4] = [
+    ("dispatch", product::<f32>),
+    ("avx512 shape", imp::<f32, true, 8, 32, 16>),
+    ("avx2 shape", imp::<f32, true, 6, 16, 8>),
+    ("baseline shape", imp::<f32, false, 4, 8, 4>),
+];
+
+/// Every `f32` block shape, both layouts of each operand and the store
+/// kinds against the `f64` triple loop on the same (`f32`) inputs. Rows
+/// past one block of each shape (4, 6, 8) with remainders; columns past a
+/// panel of each width (8, 16, 32), ending in panels wider and narrower
+/// than half a block. (Under Miri only the baseline shape is dispatched
+/// to: this is where the pointer reads of the others are checked.)
+#[test]
+fn every_f32_block_shape_matches_the_triple_loop() {
+    let f32s = |len: usize, s: f64| -> (Vec<f32>, Vec<f64>) {
+        let x: Vec<f32> = seq(len, s).iter().map(|&v| v as f32).collect();
+        let y = x.iter().map(|&v| f64::from(v)).collect();
+        (x, y)
+    };
+    let mut cases = 0;
+    for &(m, k, n) in &[(9, 5, 33), (13, 3, 45)] {
+        let (a32, a64) = f32s(m * k, 0.7);
+        let (b32, b64) = f32s(k * n, 1.3);
+        let (bias32, bias64) = f32s(n, 2.1);
+        let (saved32, saved64) = f32s(m * n, 0.45);
+        let stores: [(Store<'_, f64>, Store<'_, f32>); 3] = [
+            (Store::Write, Store::Write),
+            (
+                Store::Affine {
+                    bias: Some(&bias64[..]),
+                    act: Some(Activation::Sigmoid),
+                },
+                Store::Affine {
+                    bias: Some(&bias32[..]),
+                    act: Some(Activation::Sigmoid),
+                },
+            ),
+            (
+                Store::ActGrad {
+                    act: Activation::Tanh,
+                    saved: &saved64[..],
+                },
+                Store::ActGrad {
+                    act: Activation::Tanh,
+                    saved: &saved32[..],
+                },
+            ),
+        ];
+        for a_t in [false, true] {
+            for b_t in [false, true] {
+                for (s64, s32) in stores {
+                    let c0 = vec![0.0; m * n];
+                    let (a, b) = (layout(a_t, &a64, m, k), layout(b_t, &b64, k, n));
+                    let want = reference(m, k, n, a, b, &c0, s64);
+                    for (name, f) in IMPS32 {
+                        let mut c = vec![0.0_f32; m * n];
+                        let (a, b) = (layout(a_t, &a32, m, k), layout(b_t, &b32, k, n));
+                        f(m, k, n, a, b, &mut c, s32);
+                        for (x, y) in c.iter().zip(&want) {
+                            let tol = 1e-5 * (1.0 + y.abs()) * (k as f64).sqrt();
+                            assert!(
+                                (f64::from(*x) - y).abs() <= tol,
+                                "{name} {m}×{k}×{n} {s64:?}: {x} vs {y}"
+                            );
+                        }
+                        cases += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 2 * 4 * 3 * 4);
+}
+
 /// `f32` through the dispatcher (the AVX-512 shuffle transposition of
 /// `Wᵀ`, blocks of 32 columns, fused multiply-adds in the store pass)
 /// against the `f64` triple loop.
 #[test]
 fn f32_products_match_within_rounding() {
-    for &(m, k, n) in &[
-        (32, 64, 64),
-        (37, 70, 45),
+    let shapes = [
         (100, 1, 10),
         (9, 33, 17),
         (20, 16, 48),
-    ] {
+        (32, 64, 64),
+        (37, 70, 45),
+    ];
+    // Under Miri, the three smaller shapes (a tenth of the work): there the
+    // baseline kernels run, whose 8×8 tiles for packing `Wᵀ` and blocks of
+    // 8 columns these already span, with remainders.
+    let shapes = if cfg!(miri) {
+        &shapes[..3]
+    } else {
+        &shapes[..]
+    };
+    for &(m, k, n) in shapes {
         let a = seq(m * k, 0.7);
         let b = seq(k * n, 1.3);
         let bias = seq(n, 0.5);
@@ -260,9 +368,23 @@ fn empty_inner_dimension_gives_the_bias() {
 /// pass finishes: every store kind, against the triple loop.
 #[test]
 fn large_strided_b_is_packed_in_chunks_and_correct() {
-    let (m, k, n) = (40, 300, 600);
+    // `B`'s rows are `ldb` apart. Under Miri, where the product has the
+    // baseline blocks (4×4 for `f64`), the smallest problem that is still
+    // packed and chunked (more than 2·4 rows, 4 columns of `k` rows over
+    // 32 KiB, rows at least 2 KiB apart): the first 5 columns of a
+    // 1030×256 matrix, 46 thousand multiply-adds instead of 7 million.
+    let (m, k, n, ldb) = if cfg!(miri) {
+        (9, 1030, 5, 256)
+    } else {
+        (40, 300, 600, 600)
+    };
     let a = seq(m * k, 0.01);
-    let b = seq(k * n, 0.013);
+    let mut b = vec![0.0; (k - 1) * ldb + n];
+    for p in 0..k {
+        for j in 0..n {
+            b[p * ldb + j] = ((p * n + j + 1) as f64 * 0.013).sin();
+        }
+    }
     let c0 = seq(m * n, 0.2);
     let bias = seq(n, 0.3);
     let saved = seq(m * n, 0.6);
@@ -278,7 +400,12 @@ fn large_strided_b_is_packed_in_chunks_and_correct() {
             saved: &saved[..],
         },
     ];
-    let (ao, bo) = (Operand::rows(&a[..], k), Operand::rows(&b[..], n));
+    let ao = Operand::rows(&a[..], k);
+    let bo = Operand {
+        data: &b[..],
+        rs: ldb,
+        cs: 1,
+    };
     for store in stores {
         let want = reference(m, k, n, ao, bo, &c0, store);
         let mut c = c0.clone();
@@ -291,10 +418,19 @@ fn large_strided_b_is_packed_in_chunks_and_correct() {
 
 /// On two threads a large product gives the numbers of one thread, bit for
 /// bit: the halves are whole blocks of the one-thread product.
+///
+/// Through [`product`], at a size it splits ([`PARALLEL_MIN_WORK`](crate::kernels::PARALLEL_MIN_WORK)),
+/// except under Miri, where those 17 million multiply-adds would take
+/// hours: there a small product is split by calling [`split_rows`]
+/// directly (the same halves, helper thread and hand-over of its half).
 #[test]
 fn two_threads_give_the_one_thread_result() {
-    let (m, k, n) = (100, 400, 420);
-    assert!(m * k * n >= crate::kernels::PARALLEL_MIN_WORK);
+    let (m, k, n) = if cfg!(miri) {
+        (20, 5, 11)
+    } else {
+        (100, 400, 420)
+    };
+    assert!(cfg!(miri) || m * k * n >= crate::kernels::PARALLEL_MIN_WORK);
     let a = seq(m * k, 0.3);
     let b = seq(k * n, 0.11);
     let bias = seq(n, 0.7);
@@ -302,16 +438,23 @@ fn two_threads_give_the_one_thread_result() {
         bias: Some(&bias[..]),
         act: Some(Activation::Tanh),
     };
-    let run = || {
+    let run = |threads: usize| {
         let mut c = vec![0.0; m * n];
-        let at = Operand::transposed(&a[..], m);
-        product(m, k, n, at, Operand::rows(&b[..], n), &mut c, store);
+        let (at, b) = (Operand::transposed(&a[..], m), Operand::rows(&b[..], n));
+        if cfg!(miri) {
+            if threads == 2 {
+                split_rows(m, k, n, at, b, &mut c, store);
+            } else {
+                dispatch(m, k, n, at, b, &mut c, store);
+            }
+        } else {
+            crate::kernels::set_threads(threads);
+            product(m, k, n, at, b, &mut c, store);
+            crate::kernels::set_threads(1);
+        }
         c
     };
-    crate::kernels::set_threads(1);
-    let one = run();
-    crate::kernels::set_threads(2);
-    let two = run();
-    crate::kernels::set_threads(1);
+    let one = run(1);
+    let two = run(2);
     assert_eq!(one, two);
 }
