@@ -37,10 +37,11 @@ pub struct Model {
     pub fields: Punctuated<Field, Token![,]>,
     /// `fn forward` and `fn loss`, in the order written.
     pub fns: Vec<Function>,
-    /// Syntax errors among the fields or between the functions. The parse
-    /// goes on past each (to the next field, or stops before the stray
-    /// tokens), so that the stub still declares the type, its constructor
-    /// and the fields that did parse.
+    /// Syntax errors among the fields, or stray tokens where a function
+    /// should start. The parse goes on past a bad field (from the next
+    /// comma) and ends at stray tokens (skipping the rest), so that the
+    /// stub still declares the type, its constructor and the fields that
+    /// did parse.
     pub error: Option<syn::Error>,
 }
 
