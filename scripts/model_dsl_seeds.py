@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the model_dsl fuzz target's seed corpus, fuzz/seeds/model_dsl/:
 the body of every `model! { ... }` in the examples, the benches,
-tests/compiled_*.rs, tests/prop_compiled.rs, the facade's documentation
+tests/common/*.rs, tests/compiled_*.rs, tests/prop_compiled.rs, the facade's documentation
 (src/lib.rs) and tests/ui/*.rs, one file each, dedented.
 
     scripts/model_dsl_seeds.py
@@ -16,7 +16,8 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "fuzz/seeds/model_dsl"
-SOURCES = ["examples/sine.rs", "tests/compiled_alloc.rs", "tests/compiled_differential.rs",
+SOURCES = ["examples/sine.rs", "tests/common/two_layer_net.rs", "tests/common/block.rs",
+           "tests/compiled_alloc.rs", "tests/compiled_differential.rs",
            "tests/prop_compiled.rs", "benches/compiled.rs"]
 
 

@@ -11,6 +11,9 @@ use ndarray::{Array2, Ix2};
 #[path = "common/two_layer_net.rs"]
 mod two_layer_net;
 use two_layer_net::TwoLayerNet;
+#[path = "common/block.rs"]
+mod block;
+use block::Block;
 
 /// Counts the bytes allocated by the thread that armed it.
 struct Counting;
@@ -51,16 +54,6 @@ fn allocated(f: impl FnOnce()) -> usize {
     f();
     ARMED.with(|a| a.set(false));
     BYTES.with(Cell::get)
-}
-
-model! {
-    /// The inner model of `Wide`.
-    struct Block(width: usize) {
-        l1: Linear(width),
-    }
-    fn forward(x) {
-        tanh(l1(x)) + x
-    }
 }
 
 model! {

@@ -14,6 +14,9 @@ use ndarray::{arr1, arr2, Array2, ArrayD, IxDyn};
 #[path = "common/two_layer_net.rs"]
 mod two_layer_net;
 use two_layer_net::TwoLayerNet;
+#[path = "common/block.rs"]
+mod block;
+use block::Block;
 
 fn var(a: ArrayD<f64>) -> Variable<f64> {
     Variable::new(a)
@@ -225,16 +228,6 @@ fn env_child() {
 }
 
 // ---- compiled ------------------------------------------------------------
-
-model! {
-    /// A residual block, nested below.
-    struct Block(width: usize) {
-        l1: Linear(width),
-    }
-    fn forward(x) {
-        tanh(l1(x)) + x
-    }
-}
 
 model! {
     /// Nesting `Block`.

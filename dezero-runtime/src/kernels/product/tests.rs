@@ -160,6 +160,39 @@ const IMPS32: [(&str, Imp32); 4] = [
     ("baseline shape", imp::<f32, false, 4, 8, 4>),
 ];
 
+/// The stores the `f32` tests run, each as the `f64` reference's and the
+/// `f32` product's: overwrite, bias with sigmoid, and tanh's derivative.
+fn f32_stores<'a>(
+    bias64: &'a [f64],
+    bias32: &'a [f32],
+    saved64: &'a [f64],
+    saved32: &'a [f32],
+) -> [(Store<'a, f64>, Store<'a, f32>); 3] {
+    [
+        (Store::Write, Store::Write),
+        (
+            Store::Affine {
+                bias: Some(bias64),
+                act: Some(Activation::Sigmoid),
+            },
+            Store::Affine {
+                bias: Some(bias32),
+                act: Some(Activation::Sigmoid),
+            },
+        ),
+        (
+            Store::ActGrad {
+                act: Activation::Tanh,
+                saved: saved64,
+            },
+            Store::ActGrad {
+                act: Activation::Tanh,
+                saved: saved32,
+            },
+        ),
+    ]
+}
+
 /// Every `f32` block shape, both layouts of each operand and the store
 /// kinds against the `f64` triple loop on the same (`f32`) inputs. Rows
 /// past one block of each shape (4, 6, 8) with remainders; columns past a
@@ -179,29 +212,7 @@ fn every_f32_block_shape_matches_the_triple_loop() {
         let (b32, b64) = f32s(k * n, 1.3);
         let (bias32, bias64) = f32s(n, 2.1);
         let (saved32, saved64) = f32s(m * n, 0.45);
-        let stores: [(Store<'_, f64>, Store<'_, f32>); 3] = [
-            (Store::Write, Store::Write),
-            (
-                Store::Affine {
-                    bias: Some(&bias64[..]),
-                    act: Some(Activation::Sigmoid),
-                },
-                Store::Affine {
-                    bias: Some(&bias32[..]),
-                    act: Some(Activation::Sigmoid),
-                },
-            ),
-            (
-                Store::ActGrad {
-                    act: Activation::Tanh,
-                    saved: &saved64[..],
-                },
-                Store::ActGrad {
-                    act: Activation::Tanh,
-                    saved: &saved32[..],
-                },
-            ),
-        ];
+        let stores = f32_stores(&bias64, &bias32, &saved64, &saved32);
         for a_t in [false, true] {
             for b_t in [false, true] {
                 for (s64, s32) in stores {
@@ -255,29 +266,7 @@ fn f32_products_match_within_rounding() {
         let saved = seq(m * n, 0.8);
         let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
         let (a32, b32, bias32, saved32) = (f(&a), f(&b), f(&bias), f(&saved));
-        let cases: [(Store<'_, f64>, Store<'_, f32>); 3] = [
-            (
-                Store::Affine {
-                    bias: Some(&bias[..]),
-                    act: Some(Activation::Sigmoid),
-                },
-                Store::Affine {
-                    bias: Some(&bias32[..]),
-                    act: Some(Activation::Sigmoid),
-                },
-            ),
-            (
-                Store::ActGrad {
-                    act: Activation::Tanh,
-                    saved: &saved[..],
-                },
-                Store::ActGrad {
-                    act: Activation::Tanh,
-                    saved: &saved32[..],
-                },
-            ),
-            (Store::Write, Store::Write),
-        ];
+        let cases = f32_stores(&bias, &bias32, &saved, &saved32);
         for (s64, s32) in cases {
             for bt in [false, true] {
                 let (o64, o32) = if bt {
