@@ -191,6 +191,7 @@ pub fn emit_struct(c: &Compiled) -> TokenStream {
         b.extend(quote! {
             #(#fields)*
             __ws: #dz::compiled::Workspace<T>,
+            __split: #dz::compiled::RowSplit<T>,
             __split_dims: [usize; #k],
         })
     });
@@ -270,6 +271,7 @@ fn emit_build(c: &Compiled) -> TokenStream {
             Self {
                 #(#names,)*
                 __ws: #dz::compiled::Workspace::new(),
+                __split: ::core::default::Default::default(),
                 __split_dims: [0; #k],
             }
         }

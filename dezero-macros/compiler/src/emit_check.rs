@@ -6,7 +6,10 @@
 //!
 //! The code here runs inside a step's block, after its kernel call, where
 //! [`StepEmitter`]'s binding is in scope: the read buffers as `__r0..`, the
-//! written one as `__w`, a layer's weights as `__wt` and `__bt`.
+//! written one as `__w`, a layer's weights as `__wt` and `__bt`. Reports
+//! speak of the whole batch: the pass computes rows `__row0..__row0 +
+//! __rows` of `__n_total` (all of them, unless a training pass was split
+//! between two threads).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -83,7 +86,7 @@ impl StepEmitter<'_> {
             .enumerate()
             .map(|(i, &b)| {
                 let (r, w) = (format_ident!("__r{}", i), self.width(b));
-                quote!(#dz::compiled::CheckInput::slice(&[__rows, #w], #r))
+                quote!(#dz::compiled::CheckInput::slice(&[__n_total, #w], #r))
             })
             .collect()
     }
@@ -124,7 +127,7 @@ impl StepEmitter<'_> {
                     let mut __inputs = ::std::vec![#(#inputs),*];
                     #extra
                     return ::core::result::Result::Err(#dz::compiled::step_error(
-                        #site, &[__rows, #w], __at, __value, __inputs,
+                        #site, &[__n_total, #w], __row0 * #w + __at, __value, __inputs,
                     ));
                 }
             }
@@ -177,7 +180,7 @@ impl StepEmitter<'_> {
                 let mut inputs = self.read_inputs(&[y]);
                 let w = self.width(g);
                 // The gradient it updated is gone: only its shape is known.
-                inputs.push(quote!(#dz::compiled::CheckInput::shape(&[__rows, #w])));
+                inputs.push(quote!(#dz::compiled::CheckInput::shape(&[__n_total, #w])));
                 self.check_written(site, g, inputs, quote!())
             }
             Step::LinearGradX {

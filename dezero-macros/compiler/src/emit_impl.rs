@@ -229,12 +229,13 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                 Self {
                     #(#shares)*
                     __ws: #dz::compiled::Workspace::new(),
+                    __split: ::core::default::Default::default(),
                     __split_dims: [0; #k],
                 }
             }
 
             fn workspace_bytes(&self) -> usize {
-                self.__ws.bytes() #(#nested_bytes)*
+                self.__ws.bytes() + self.__split.bytes() #(#nested_bytes)*
             }
         }
 

@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 
 use crate::emit::{dz, lit, Compiled};
 use crate::emit_step::{layout, StepEmitter};
-use crate::ir::LossKind;
+use crate::ir::{LayerKind, LossKind};
 use crate::plan::Slots;
 use crate::program::{Program, Step};
 
@@ -18,6 +18,7 @@ fn take_input(slots: &Slots, p: &Program) -> TokenStream {
     let layout = layout(slots, p);
     quote! {
         let __rows = x.nrows();
+        let (__row0, __n_total) = (0usize, __rows);
         let __d = self.__resolve(x.ncols(), __rows)?;
         #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
         self.__standardize();
@@ -103,12 +104,81 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     };
     let e = StepEmitter { c, p, slots };
     let steps = e.steps(0..p.steps.len());
-    let check = e.check_flag(0..p.steps.len());
     let layout = layout(slots, p);
+    let k = lit(c.shapes.classes.len());
+    // A nested model's steps call into its own workspace (`&mut`), so its
+    // pass cannot run on two threads at once; it is never split.
+    let nested = c
+        .graph
+        .layers
+        .iter()
+        .any(|l| matches!(l.kind, LayerKind::Nested { .. }));
+    let this = if nested {
+        quote!(&mut self)
+    } else {
+        quote!(&self)
+    };
+    let t_part = match loss.kind {
+        LossKind::MeanSquaredError => {
+            quote!(t.slice_axis(#nd::Axis(0), #nd::Slice::from(__rg.clone())))
+        }
+        LossKind::SoftmaxCrossEntropy => quote!(&t[__rg.clone()]),
+    };
+    let split = if nested {
+        quote!()
+    } else {
+        // Multiply-adds per batch row of the pass's products, all and largest.
+        let products: Vec<TokenStream> = p
+            .steps
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Affine { layer, .. }
+                | Step::LinearGradW { layer, .. }
+                | Step::LinearGradX { layer, .. } => {
+                    let ci = lit(c.shapes.layer_in[layer.0]);
+                    let co = lit(c.shapes.layer_out[layer.0]);
+                    Some(quote!(__d[#ci] * __d[#co]))
+                }
+                _ => None,
+            })
+            .collect();
+        quote! {
+            let __work: usize = 0 #(+ #products)*;
+            let __largest: usize = 0 #(.max(#products))*;
+            if let ::core::option::Option::Some(__first) = #dz::compiled::split_point(__rows, __work, __largest) {
+                let __wx = x.ncols();
+                return #dz::compiled::train_halves(
+                    self,
+                    __slab,
+                    __split,
+                    __rows,
+                    __first,
+                    &|__s: &mut ::std::vec::Vec<T>, __rg: ::core::ops::Range<usize>, __sink: &mut dyn #dz::compiled::GradSink<T>| {
+                        self.__train_rows(
+                            __s,
+                            &__x[__rg.start * __wx..__rg.end * __wx],
+                            #t_part,
+                            __rg.start,
+                            __rg.len(),
+                            __rows,
+                            __d,
+                            __check,
+                            __sink,
+                        )
+                    },
+                );
+            }
+        }
+    };
     let doc = format!(
         "One fused training pass: forward, loss and backward in the workspace; each \
          parameter's gradient is added to its `grad` (created on first use). Returns the loss.\n\n\
          {t_doc} Once warm (same or smaller batch), it allocates nothing.\n\n\
+         With two threads (`dezero::kernels::set_threads(2)`), a batch whose products are \
+         too small to be split one by one, but whose pass is long enough, is split by rows: \
+         each thread runs the pass on half the rows (see `dezero::compiled::split_point`). \
+         The gradients' sums then come out in another order, so their last bits may differ \
+         from one thread's.\n\n\
          # Errors\n\
          If `x`'s width does not fit the model or `t` does not fit the output, naming the \
          layer; the model is left untouched.\n\n\
@@ -133,10 +203,28 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
             #t_check
             #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
             self.__standardize();
-            let mut __param_grads = #dz::compiled::ParamGrads;
-            let __sink: &mut dyn #dz::compiled::GradSink<T> = &mut __param_grads;
-            let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = &mut self.__ws;
-            #layout
+            // Out of `self` for the pass, which borrows the layers.
+            let mut __ws = ::core::mem::take(&mut self.__ws);
+            let mut __split = ::core::mem::take(&mut self.__split);
+            let __result = self.__forward_backward_in(&mut __ws, &mut __split, x, t, &__d);
+            self.__ws = __ws;
+            self.__split = __split;
+            __result
+        }
+
+        /// `forward_backward` in the workspaces taken out of `self`: on one
+        /// thread, or split by rows between two.
+        #[allow(unused_variables)]
+        fn __forward_backward_in(
+            #this,
+            __ws: &mut #dz::compiled::Workspace<T>,
+            __split: &mut #dz::compiled::RowSplit<T>,
+            x: #nd::ArrayView2<'_, T>,
+            t: #t_ty,
+            __d: &[usize; #k],
+        ) -> #dz::Result<T> {
+            let __rows = x.nrows();
+            let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = __ws;
             let __x: &[T] = match x.as_slice() {
                 ::core::option::Option::Some(__s) => __s,
                 ::core::option::Option::None => {
@@ -145,8 +233,33 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
                     &__xbuf[..]
                 }
             };
+            // Read here: the mode is this thread's, and a split pass runs
+            // half its rows on the helper thread.
+            let __check: bool = #dz::compiled::checking();
+            #split
+            let mut __param_grads = #dz::compiled::ParamGrads;
+            self.__train_rows(__slab, __x, t, 0, __rows, __rows, __d, __check, &mut __param_grads)
+        }
+
+        /// The training plan's steps on rows `__row0..__row0 + __rows` of
+        /// a batch of `__n_total` (which the loss divides by), in `__slab`; parameter
+        /// gradients go to `__sink`; each step's output is checked when
+        /// `__check`. Returns the loss.
+        #[allow(clippy::too_many_arguments, unused_variables)]
+        fn __train_rows(
+            #this,
+            __slab: &mut ::std::vec::Vec<T>,
+            __x: &[T],
+            t: #t_ty,
+            __row0: usize,
+            __rows: usize,
+            __n_total: usize,
+            __d: &[usize; #k],
+            __check: bool,
+            __sink: &mut dyn #dz::compiled::GradSink<T>,
+        ) -> #dz::Result<T> {
+            #layout
             let mut __loss = <T as #dz::Scalar>::from_f64_lossy(0.0);
-            #check
             #steps
             ::core::result::Result::Ok(__loss)
         }
@@ -226,6 +339,7 @@ pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
             #dz::compiled::init_lazy_global(&*self, __x.len() / __rows)?;
             self.__standardize();
             self.__split_dims = __d;
+            let (__row0, __n_total) = (0usize, __rows);
             let __slab = &mut self.__ws.slab;
             #layout
             #check_fwd
@@ -246,6 +360,7 @@ pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
                 return ::core::result::Result::Ok(());
             }
             let __d = self.__split_dims;
+            let (__row0, __n_total) = (0usize, __rows);
             let __slab = &mut self.__ws.slab;
             #layout
             #check_bwd

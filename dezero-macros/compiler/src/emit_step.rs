@@ -326,7 +326,7 @@ impl StepEmitter<'_> {
             (LossKind::MeanSquaredError, Some(g)) => {
                 let bind = self.bind(&[y], Some(g));
                 let value = set(quote!(#k::mean_squared_error_rows(
-                    __rows,
+                    __n_total,
                     __r0,
                     t.view(),
                     ::core::option::Option::Some(__w),
@@ -336,7 +336,7 @@ impl StepEmitter<'_> {
             (LossKind::MeanSquaredError, None) => {
                 let bind = self.bind(&[y], None);
                 let value = set(quote!(#k::mean_squared_error_rows(
-                    __rows,
+                    __n_total,
                     __r0,
                     t.view(),
                     ::core::option::Option::None,
@@ -345,18 +345,20 @@ impl StepEmitter<'_> {
             }
             (LossKind::SoftmaxCrossEntropy, Some(g)) => {
                 let bind = self.bind(&[y], Some(g));
-                let value = set(quote!(#k::softmax_cross_entropy(__yv, t, __pv)));
+                let value = set(quote!(#k::softmax_cross_entropy_over(__n_total, __yv, t, __pv)));
                 quote! {
                     #bind
                     let __yv = #nd::ArrayView2::from_shape((__rows, #wy), __r0).expect("a slot holds rows × width");
                     let __pv = #nd::ArrayViewMut2::from_shape((__rows, #wy), &mut *__w).expect("a slot holds rows × width");
                     #value
-                    #k::softmax_cross_entropy_backward_inplace(#wy, t, <T as #dz::Scalar>::from_f64_lossy(1.0), __w);
+                    #k::softmax_cross_entropy_backward_inplace_over(__n_total, #wy, t, <T as #dz::Scalar>::from_f64_lossy(1.0), __w);
                 }
             }
             (LossKind::SoftmaxCrossEntropy, None) => {
                 let bind = self.bind(&[y], None);
-                let value = set(quote!(#k::softmax_cross_entropy(__yv, t, __pv.view_mut())));
+                let value = set(
+                    quote!(#k::softmax_cross_entropy_over(__n_total, __yv, t, __pv.view_mut())),
+                );
                 quote! {
                     #bind
                     let __yv = #nd::ArrayView2::from_shape((__rows, #wy), __r0).expect("a slot holds rows × width");

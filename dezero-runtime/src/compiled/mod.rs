@@ -104,10 +104,12 @@ mod check;
 mod grads;
 mod model;
 mod plan;
+mod split;
 mod workspace;
 
 pub use check::*;
 pub use grads::*;
 pub use model::*;
 pub use plan::*;
+pub use split::*;
 pub use workspace::*;

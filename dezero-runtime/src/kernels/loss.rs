@@ -59,10 +59,14 @@ fn sum_sq_diff<T: Scalar>(a: &[T], b: &[T]) -> T {
     t
 }
 
-/// [`mean_squared_error`] of a row-major `rows`-row prediction `y` against
-/// `t` (of the same shape) and, with `g`, its gradient `g = 2(y − t)/rows`
-/// (for a loss seed of 1), in one call on slices: the fused loss step of a
-/// compiled model. Gives the numbers of the two ndarray kernels.
+/// [`mean_squared_error`] of a row-major prediction `y` against `t` (of the
+/// same shape) and, with `g`, its gradient `g = 2(y − t)/rows` (for a loss
+/// seed of 1), in one call on slices: the fused loss step of a compiled
+/// model. Gives the numbers of the two ndarray kernels.
+///
+/// `rows` is the divisor, the batch's row count: `t.nrows()`, or more when
+/// `y` and `t` are a part of the batch (a training pass split between two
+/// threads), so that the parts' losses add up to the batch's.
 ///
 /// ```
 /// use ndarray::array;
@@ -87,7 +91,9 @@ pub fn mean_squared_error_rows<T: Scalar>(
         Some(ts) => sum_sq_diff(y, ts) / n,
         None => {
             let yv = ArrayView2::from_shape(t.raw_dim(), y).expect("same length");
-            return mean_squared_error_nd(yv, t, g);
+            // The ndarray kernels divide by the part's rows.
+            let part = T::from_usize(t.nrows()).expect("row count fits the float type") / n;
+            return mean_squared_error_nd(yv, t, g, part);
         }
     };
     if let (Some(g), Some(ts)) = (g, t.as_slice()) {
@@ -100,18 +106,25 @@ pub fn mean_squared_error_rows<T: Scalar>(
     loss
 }
 
-/// [`mean_squared_error_rows`] for a target that is not contiguous.
+/// [`mean_squared_error_rows`] for a target that is not contiguous: the
+/// ndarray kernels' loss and gradient, scaled by `part` (1 for a whole
+/// batch).
 fn mean_squared_error_nd<T: Scalar>(
     y: ArrayView2<'_, T>,
     t: ArrayView2<'_, T>,
     g: Option<&mut [T]>,
+    part: T,
 ) -> T {
     let loss = mean_squared_error(y.into_dyn(), t.into_dyn());
     if let Some(g) = g {
         let gv = ArrayViewMut2::from_shape(t.raw_dim(), g).expect("same length");
-        mean_squared_error_backward(y.into_dyn(), t.into_dyn(), T::one(), gv.into_dyn());
+        mean_squared_error_backward(y.into_dyn(), t.into_dyn(), part, gv.into_dyn());
     }
-    loss
+    if part == T::one() {
+        loss
+    } else {
+        loss * part
+    }
 }
 
 /// The gradient of [`mean_squared_error`] with respect to `x0`:
@@ -169,6 +182,21 @@ pub fn softmax_rows<T: Scalar>(x: ArrayView2<'_, T>, mut y: ArrayViewMut2<'_, T>
 pub fn softmax_cross_entropy<T: Scalar>(
     x: ArrayView2<'_, T>,
     t: &[usize],
+    p: ArrayViewMut2<'_, T>,
+) -> T {
+    softmax_cross_entropy_over(x.nrows(), x, t, p)
+}
+
+/// [`softmax_cross_entropy`] of a part of a batch of `rows` rows (`x` may
+/// have fewer): divides by `rows`, so that the parts' losses add up to the
+/// batch's (a training pass split between two threads).
+///
+/// # Panics
+/// If a target is out of range or the shapes disagree.
+pub fn softmax_cross_entropy_over<T: Scalar>(
+    rows: usize,
+    x: ArrayView2<'_, T>,
+    t: &[usize],
     mut p: ArrayViewMut2<'_, T>,
 ) -> T {
     assert_eq!(
@@ -177,7 +205,6 @@ pub fn softmax_cross_entropy<T: Scalar>(
         "softmax_cross_entropy: rows and targets differ"
     );
     softmax_rows(x, p.view_mut());
-    let n = x.nrows();
     let mut s = T::zero();
     for (i, &ti) in t.iter().enumerate() {
         assert!(
@@ -192,7 +219,7 @@ pub fn softmax_cross_entropy<T: Scalar>(
         let lse = row.fold(T::zero(), |a, &v| a + (v - m).exp()).ln() + m;
         s += row[ti] - lse;
     }
-    -s / T::from_usize(n.max(1)).expect("row count fits")
+    -s / T::from_usize(rows.max(1)).expect("row count fits")
 }
 
 /// The gradient of [`softmax_cross_entropy`] with respect to `x`, from the
@@ -238,12 +265,28 @@ pub fn softmax_cross_entropy_backward_inplace<T: Scalar>(
     gy: T,
     p: &mut [T],
 ) {
+    softmax_cross_entropy_backward_inplace_over(t.len(), c, t, gy, p);
+}
+
+/// [`softmax_cross_entropy_backward_inplace`] for a part of a batch of
+/// `rows` rows (`t` may have fewer): divides by `rows` (see
+/// [`softmax_cross_entropy_over`]).
+///
+/// # Panics
+/// If `p` is not `t.len()×c` or a target is not below `c`.
+pub fn softmax_cross_entropy_backward_inplace_over<T: Scalar>(
+    rows: usize,
+    c: usize,
+    t: &[usize],
+    gy: T,
+    p: &mut [T],
+) {
     assert_eq!(
         p.len(),
         t.len() * c,
         "softmax_cross_entropy_backward_inplace: shapes differ"
     );
-    let n = T::from_usize(t.len().max(1)).expect("row count fits the float type");
+    let n = T::from_usize(rows.max(1)).expect("row count fits the float type");
     let s = gy / n;
     for (row, &ti) in p.chunks_exact_mut(c.max(1)).zip(t) {
         assert!(

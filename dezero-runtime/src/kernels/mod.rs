@@ -16,7 +16,7 @@ mod loss;
 mod product;
 mod reduce;
 mod simd;
-mod threads;
+pub(crate) mod threads;
 
 pub use activation::*;
 pub use dense::*;
