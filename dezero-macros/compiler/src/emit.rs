@@ -74,12 +74,27 @@ pub fn emit(c: &Compiled) -> TokenStream {
     let compiled_impl = emit_compiled_impl(c);
     let args = ctor_params(m);
     let arg_names: Vec<&Ident> = check::ctor_args(m).map(|a| &a.ident).collect();
+    let arg_types: Vec<&syn::Type> = check::ctor_args(m).map(|a| &a.ty).collect();
+    // At the model's name, where an error about a nested model's
+    // arguments shows the arguments this model takes.
+    let build_from = quote_spanned! {name.span()=>
+        impl<T: ::dezero::__private::Scalar> ::dezero::__private::compiled::BuildFrom<(#(#arg_types,)*)> for #name<T> {
+            fn build_from(
+                (#(#arg_names,)*): (#(#arg_types,)*),
+                __rng: ::core::option::Option<&mut ::dezero::__private::random::RandomState>,
+            ) -> Self {
+                Self::__build(#(#arg_names,)* __rng)
+            }
+        }
+    };
     let new_doc = format!(
         "Builds a `{name_str}` (layers with a known input size are initialised now from \
          the global random stream, the others at the first call, as define-by-run would)."
     );
     quote! {
         #strukt
+
+        #build_from
 
         impl<T: #dz::Scalar> #name<T> {
             #[doc = #new_doc]
@@ -252,10 +267,17 @@ fn emit_build(c: &Compiled) -> TokenStream {
                     }
                 }
             }
+            // The type is not named here: it is inferred from the field, so
+            // that a misspelt one is reported once (at the field), and a
+            // wrong argument list by `BuildFrom`'s message.
             LayerKind::Nested { ty, args } => {
-                quote_spanned! {ty.span()=>
-                    let #ident = #ty::<T>::__build(#(#args,)* __rng.as_deref_mut());
-                }
+                // Every token at the type (the path written out rather than
+                // `#dz`, which is at the macro call), so that the error's
+                // notes point into the field too.
+                let call = quote_spanned! {ty.span()=>
+                    ::dezero::__private::compiled::BuildFrom::build_from((#(#args,)*), __rng.as_deref_mut())
+                };
+                quote!(let #ident = #call;)
             }
         }
     });

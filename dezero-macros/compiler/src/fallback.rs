@@ -43,6 +43,7 @@ pub fn stub(m: &Model) -> TokenStream {
         })
         .collect();
     let (args2, args3) = (&args, &args);
+    let arg_types: Vec<&syn::Type> = check::ctor_args(m).map(|a| &a.ty).collect();
     let never = quote!(::core::unreachable!("`model!` failed to compile"));
     quote! {
         #(#attrs)*
@@ -85,6 +86,11 @@ pub fn stub(m: &Model) -> TokenStream {
             fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn share(&self) -> Self { #never }
             fn workspace_bytes(&self) -> usize { #never }
+        }
+
+        #[allow(unused_variables, unreachable_code, clippy::all)]
+        impl<T: #dz::Scalar> #dz::compiled::BuildFrom<(#(#arg_types,)*)> for #name<T> {
+            fn build_from(args: (#(#arg_types,)*), rng: ::core::option::Option<&mut #dz::random::RandomState>) -> Self { #never }
         }
 
         impl<T: #dz::Scalar> #dz::compiled::HasLoss for #name<T> {
