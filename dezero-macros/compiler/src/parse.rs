@@ -37,11 +37,11 @@ pub struct Model {
     pub fields: Punctuated<Field, Token![,]>,
     /// `fn forward` and `fn loss`, in the order written.
     pub fns: Vec<Function>,
-    /// Syntax errors among the fields, or stray tokens where a function
-    /// should start. The parse goes on past a bad field (from the next
-    /// comma) and ends at stray tokens (skipping the rest), so that the
-    /// stub still declares the type, its constructor and the fields that
-    /// did parse.
+    /// Syntax errors among the constructor arguments or the fields, or
+    /// stray tokens where a function should start. The parse goes on past a
+    /// bad argument or field (from the next comma) and ends at stray tokens
+    /// (skipping the rest), so that the stub still declares the type, its
+    /// constructor and the fields that did parse.
     pub error: Option<syn::Error>,
 }
 
@@ -51,8 +51,9 @@ impl Parse for Model {
         let vis: Visibility = input.parse()?;
         let struct_token: Token![struct] = input.parse()?;
         let ident: Ident = input.parse()?;
+        let mut error = None;
         let args = if input.peek(token::Paren) {
-            Some(input.parse()?)
+            Some(ctor_args(input, &mut error)?)
         } else {
             None
         };
@@ -61,7 +62,6 @@ impl Parse for Model {
         })?;
         let content;
         let brace = braced!(content in input);
-        let mut error = None;
         let fields = fields(&content, &mut error);
         let mut fns = Vec::new();
         while !input.is_empty() {
@@ -159,13 +159,53 @@ pub struct CtorArgs {
     pub args: Punctuated<CtorArg, Token![,]>,
 }
 
-impl Parse for CtorArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let content;
-        let paren = parenthesized!(content in input);
-        let args = content.parse_terminated(CtorArg::parse, Token![,])?;
-        Ok(CtorArgs { paren, args })
+/// The constructor's arguments. One that does not parse is recorded in
+/// `error` and skipped up to the next comma; one written without its type
+/// (`hidden_size`) is kept as a `usize`, the type of a size, so that the
+/// stub's constructor takes as many arguments as the user's calls pass.
+fn ctor_args(input: ParseStream, error: &mut Option<syn::Error>) -> syn::Result<CtorArgs> {
+    let content;
+    let paren = parenthesized!(content in input);
+    let mut args = Punctuated::new();
+    while !content.is_empty() {
+        // `name` alone, up to a comma or the end: an argument without its type.
+        let ahead = content.fork();
+        let untyped = ahead
+            .parse::<Ident>()
+            .ok()
+            .filter(|_| ahead.is_empty() || ahead.peek(Token![,]));
+        match content.parse::<CtorArg>() {
+            Ok(a) => args.push_value(a),
+            Err(e) => {
+                add_error(error, e);
+                if let Some(ident) = untyped {
+                    args.push_value(CtorArg {
+                        ident,
+                        colon: <Token![:]>::default(),
+                        ty: syn::parse_quote!(usize),
+                    });
+                }
+                // Read on after the next comma.
+                skip_past_comma(&content);
+                if !args.empty_or_trailing() {
+                    args.push_punct(<Token![,]>::default());
+                }
+                continue;
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        match content.parse::<Token![,]>() {
+            Ok(comma) => args.push_punct(comma),
+            Err(e) => {
+                add_error(error, e);
+                skip_past_comma(&content);
+                args.push_punct(<Token![,]>::default());
+            }
+        }
     }
+    Ok(CtorArgs { paren, args })
 }
 
 /// ```text
