@@ -9,7 +9,9 @@
 //! Each measurement is one whole iteration: cleargrads, forward, backward,
 //! optimizer update. W2 is measured again with the matrix products allowed
 //! a second thread (`kernels::set_threads(2)`, group `W2_wide_2_threads`);
-//! the small workloads never use one.
+//! W1 and W3 never use one. W3's model on 128 rows (group
+//! `W3_deep_128_rows`) is measured on one thread and on two, where its pass
+//! is split by batch rows (`compiled::split_point`).
 //!
 //! Run: `cargo bench --bench compiled -- --warm-up-time 1 --measurement-time 3`
 
@@ -184,5 +186,28 @@ fn w3(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w1, w2, w2_two_threads, w3);
+/// W3's model on 128 rows, on one thread and on two (the pass split by
+/// batch rows).
+fn w3_128_rows(c: &mut Criterion) {
+    let (x, t) = data(128, 64, 1);
+    let mut g = c.benchmark_group("W3_deep_128_rows");
+    for threads in [1, 2] {
+        dezero::kernels::set_threads(threads);
+        let mut m = Deep::<f32>::new();
+        let mut opt = SGD::new(0.01);
+        opt.setup(&m);
+        g.bench_function(format!("compiled_{threads}_threads"), |b| {
+            b.iter(|| {
+                m.cleargrads();
+                let l = m.forward_backward(x.view(), t.view()).expect("shapes fit");
+                opt.update();
+                l
+            })
+        });
+    }
+    dezero::kernels::set_threads(1);
+    g.finish();
+}
+
+criterion_group!(benches, w1, w2, w2_two_threads, w3, w3_128_rows);
 criterion_main!(benches);
