@@ -92,6 +92,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use dezero_runtime::compiled;
+    pub use dezero_runtime::functions;
     pub use dezero_runtime::kernels;
     pub use dezero_runtime::layers::{Layer, Linear, ParamVisitor};
     pub use dezero_runtime::random;

@@ -24,6 +24,7 @@ pub mod random;
 pub mod scalar;
 pub mod utils;
 pub mod variable;
+mod vjp;
 
 pub use config::{
     check_finite, no_grad, test_mode, using_backprop, using_check_finite, Config, ConfigGuard,

@@ -107,7 +107,7 @@ impl BackwardOptions {
 }
 
 /// Orders pending Functions so that the highest generation is processed first.
-struct Pending<T: Scalar>(Arc<FuncNode<T>>, usize);
+pub(crate) struct Pending<T: Scalar>(pub(crate) Arc<FuncNode<T>>, pub(crate) usize);
 
 impl<T: Scalar> PartialEq for Pending<T> {
     fn eq(&self, other: &Self) -> bool {

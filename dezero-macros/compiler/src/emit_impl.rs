@@ -3,10 +3,10 @@
 //! `CompiledModel` (what a nesting model and the define-by-run node use).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::emit::{dz, lit, Compiled};
-use crate::ir::LayerKind;
+use crate::ir::{BinKind, LayerKind, Op, ValueId};
 use crate::plan::Slots;
 use crate::program::{Buf, Program, Step};
 
@@ -170,6 +170,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
         }
         LayerKind::Linear { .. } => None,
     });
+    let forward_graph = emit_forward_graph(c);
     let has_loss = c.train.is_some().then(|| {
         quote! {
             impl<T: #dz::Scalar> #dz::compiled::HasLoss for #name<T> {
@@ -237,8 +238,54 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
             fn workspace_bytes(&self) -> usize {
                 self.__ws.bytes() + self.__split.bytes() #(#nested_bytes)*
             }
+
+            #forward_graph
         }
 
         #has_loss
+    }
+}
+
+/// `CompiledModel::forward_graph`: the forward graph's values, in order, as
+/// define-by-run calls.
+fn emit_forward_graph(c: &Compiled) -> TokenStream {
+    let dz = dz();
+    let v = |id: ValueId| format_ident!("__v{}", id.0);
+    let lets = c.graph.nodes[..c.graph.forward_len]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let out = format_ident!("__v{}", i);
+            let e = match n.op {
+                Op::Input => quote!(::core::clone::Clone::clone(x)),
+                Op::Linear { layer, x } => {
+                    let (ident, x) = (&c.graph.layer(layer).ident, v(x));
+                    quote!(#dz::Layer::<T>::forward(&self.#ident, &#x))
+                }
+                Op::Nested { layer, x } => {
+                    let (ident, x) = (&c.graph.layer(layer).ident, v(x));
+                    quote!(#dz::compiled::CompiledModel::<T>::forward_graph(&self.#ident, &#x))
+                }
+                Op::Act { act, x } => {
+                    let (f, x) = (format_ident!("{}", act.name()), v(x));
+                    quote!(#dz::functions::#f(&#x))
+                }
+                Op::Binary { kind, a, b } => {
+                    let (a, b) = (v(a), v(b));
+                    match kind {
+                        BinKind::Add => quote!(&#a + &#b),
+                        BinKind::Sub => quote!(&#a - &#b),
+                        BinKind::Mul => quote!(&#a * &#b),
+                    }
+                }
+            };
+            quote!(let #out: #dz::Variable<T> = #e;)
+        });
+    let y = v(c.graph.output);
+    quote! {
+        fn forward_graph(&self, x: &#dz::Variable<T>) -> #dz::Variable<T> {
+            #(#lets)*
+            #y
+        }
     }
 }

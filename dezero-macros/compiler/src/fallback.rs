@@ -86,6 +86,7 @@ pub fn stub(m: &Model) -> TokenStream {
             fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn share(&self) -> Self { #never }
             fn workspace_bytes(&self) -> usize { #never }
+            fn forward_graph(&self, x: &#dz::Variable<T>) -> #dz::Variable<T> { #never }
         }
 
         #[allow(unused_variables, unreachable_code, clippy::all)]

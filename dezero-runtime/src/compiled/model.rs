@@ -75,6 +75,12 @@ pub trait CompiledModel<T: Scalar>: Layer<T> + Sized + 'static {
 
     /// Bytes held by the workspace (and the workspaces of nested models).
     fn workspace_bytes(&self) -> usize;
+
+    /// `y = model(x)` recorded with define-by-run Functions (`Linear`'s
+    /// `forward`, `sigmoid`, `+`, …): the same math as the fused passes, for
+    /// a backward pass that records its own graph (`create_graph`) through
+    /// the define-by-run node.
+    fn forward_graph(&self, x: &Variable<T>) -> Variable<T>;
 }
 
 /// Initialises a model's lazy layers from the thread's global stream, as the
@@ -105,8 +111,12 @@ pub trait BuildFrom<Args>: Sized {
 /// inputs are `x` and the model's parameters and whose backward is the
 /// model's fused backward pass.
 ///
-/// The backward pass is not itself recorded, so gradients of gradients
-/// (`create_graph`) do not flow through a compiled node.
+/// Its backward pass is the fused one, unless the backward pass records
+/// its own graph (`create_graph`, for gradients of gradients): the node then
+/// records the model's forward with define-by-run Functions
+/// ([`CompiledModel::forward_graph`]) and differentiates that, so the
+/// gradients it returns are recorded functions of `x`, the parameters and
+/// the output's gradient, as define-by-run layers' would be.
 ///
 /// The node holds its own copy of the model ([`CompiledModel::share`]: the
 /// same parameters, a workspace of its own) in an `AtomicRefCell`, since
@@ -150,6 +160,9 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
         _ys: &[Variable<T>],
         gys: &[Variable<T>],
     ) -> Vec<Option<Variable<T>>> {
+        if crate::config::Config::enable_backprop() {
+            return self.backward_recorded(xs, &gys[0]);
+        }
         let gy = gys[0].data().as_standard_layout().into_owned();
         let mut gx = ArrayD::zeros(IxDyn(&[self.rows, self.in_width]));
         let mut sink = VecGrads::new(xs[1..1 + self.nparams].to_vec());
@@ -177,6 +190,30 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
 
     fn retained_bytes(&self) -> usize {
         self.model.borrow().workspace_bytes()
+    }
+}
+
+impl<M> CompiledNode<M> {
+    /// The backward pass of a `create_graph` backward: the gradients of
+    /// the model's forward recorded with define-by-run Functions, each one
+    /// recorded too (zeros for a parameter the output does not depend on).
+    fn backward_recorded<T: Scalar>(
+        &self,
+        xs: &[Variable<T>],
+        gy: &Variable<T>,
+    ) -> Vec<Option<Variable<T>>>
+    where
+        M: CompiledModel<T>,
+    {
+        let y = self.model.borrow().forward_graph(&xs[0]);
+        let wrt: Vec<&Variable<T>> = xs[..1 + self.nparams].iter().collect();
+        crate::vjp::vjp(&y, gy, &wrt)
+            .into_iter()
+            .zip(&wrt)
+            .map(|(g, x)| {
+                Some(g.unwrap_or_else(|| Variable::new(ArrayD::zeros(x.data().raw_dim()))))
+            })
+            .collect()
     }
 }
 
