@@ -407,3 +407,25 @@ fn a_kept_gradient_survives_cleargrads_and_the_next_pass() {
     assert_eq!(kept.to_array(), before);
     assert_ne!(now.to_array(), before);
 }
+
+#[test]
+fn classifier_accuracy_is_define_by_runs_accuracy_of_predict() {
+    random::seed(6);
+    let mut m = Classifier::<f64>::new(6);
+    let x = data::<f64>(40, 4);
+    let t: Vec<usize> = (0..40).map(|i| (i * 5 + i / 4) % 3).collect();
+    let compiled = m.accuracy(x.view(), &t).expect("fits");
+    let y = m.l2.forward(&sigmoid(&m.l1.forward(&var(&x))));
+    let expected = dezero::functions::accuracy(&y, &t);
+    assert_eq!(compiled, expected);
+    // Each class scores differently on untrained weights: not all right,
+    // not all wrong.
+    assert!(expected > 0.0 && expected < 1.0, "{expected}");
+    let e = m
+        .accuracy(x.view(), &t[..39])
+        .expect_err("39 targets for 40 rows");
+    assert_eq!(
+        e.to_string(),
+        "Classifier accuracy: expected 40 class targets, got 39"
+    );
+}

@@ -16,7 +16,7 @@ use syn::Ident;
 
 use crate::check;
 use crate::emit_impl::{emit_compiled_impl, emit_layer_impl, emit_plan};
-use crate::emit_pass::{emit_predict, emit_split, emit_train};
+use crate::emit_pass::{emit_accuracy, emit_predict, emit_split, emit_train};
 use crate::ir::{Graph, LayerKind, Op, Size};
 use crate::parse::Model;
 use crate::plan::Slots;
@@ -68,6 +68,7 @@ pub fn emit(c: &Compiled) -> TokenStream {
     let standardize = emit_standardize(c);
     let train = emit_train(c);
     let predict = emit_predict(c);
+    let accuracy = emit_accuracy(c);
     let split = emit_split(c);
     let plan_fn = emit_plan(c);
     let layer_impl = emit_layer_impl(c);
@@ -147,6 +148,7 @@ pub fn emit(c: &Compiled) -> TokenStream {
 
             #train
             #predict
+            #accuracy
             #split
             #plan_fn
         }

@@ -304,6 +304,37 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
     }
 }
 
+/// `accuracy`, for a model trained with `softmax_cross_entropy` (whose
+/// targets are classes): DeZero's `accuracy` of `predict`'s output.
+pub(crate) fn emit_accuracy(c: &Compiled) -> TokenStream {
+    let dz = dz();
+    let nd = quote!(#dz::ndarray);
+    match c.graph.loss {
+        Some(l) if l.kind == LossKind::SoftmaxCrossEntropy => {}
+        _ => return quote!(),
+    }
+    let who = format!("{} accuracy", c.model.ident);
+    quote! {
+        /// The fraction of rows of `x` whose predicted class (the output's
+        /// largest entry, the first on ties) is the target in `t`:
+        /// DeZero's `accuracy` of `predict(x)`.
+        ///
+        /// # Errors
+        /// If `t` does not hold one class per row of `x`, or as `predict`.
+        pub fn accuracy(&mut self, x: #nd::ArrayView2<'_, T>, t: &[usize]) -> #dz::Result<T> {
+            if t.len() != x.nrows() {
+                return ::core::result::Result::Err(#dz::Error::Shape {
+                    op: ::std::string::String::from(#who),
+                    expected: ::std::format!("{} class targets", x.nrows()),
+                    got: ::std::format!("{}", t.len()),
+                });
+            }
+            let __y = self.predict(x)?;
+            ::core::result::Result::Ok(#dz::kernels::accuracy_rows(__y, t))
+        }
+    }
+}
+
 pub(crate) fn emit_split(c: &Compiled) -> TokenStream {
     let dz = dz();
     let (p, slots) = &c.split;

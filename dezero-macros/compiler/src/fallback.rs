@@ -65,6 +65,8 @@ pub fn stub(m: &Model) -> TokenStream {
             /// Stub: the `model!` has errors.
             pub fn predict(&mut self, x: #nd::ArrayView2<'_, T>) -> #dz::Result<#nd::ArrayView2<'_, T>> { #never }
             /// Stub: the `model!` has errors.
+            pub fn accuracy(&mut self, x: #nd::ArrayView2<'_, T>, t: &[usize]) -> #dz::Result<T> { #never }
+            /// Stub: the `model!` has errors.
             pub fn try_forward(&self, x: &#dz::Variable<T>) -> #dz::Result<#dz::Variable<T>> { #never }
             /// Stub: the `model!` has errors.
             pub fn plan(&self) -> #dz::compiled::Plans { #never }

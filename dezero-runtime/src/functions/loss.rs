@@ -289,25 +289,5 @@ pub fn accuracy<T: Scalar>(y: &Variable<T>, t: &[usize]) -> T {
         "accuracy: cannot take the argmax of rows of y of shape {:?}",
         d.shape()
     );
-    let correct = y2
-        .rows()
-        .into_iter()
-        .zip(t)
-        .filter(|(row, &ti)| argmax(row.iter().copied()) == ti)
-        .count();
-    let (correct, n) = (correct as f64, t.len() as f64);
-    T::from_f64_lossy(correct / n)
-}
-
-/// NumPy's `argmax`: the first maximum, or the first NaN if there is one.
-fn argmax<T: Scalar>(values: impl Iterator<Item = T>) -> usize {
-    let mut best: Option<(usize, T)> = None;
-    for (j, v) in values.enumerate() {
-        match best {
-            Some((_, b)) if b.is_nan() => break,
-            Some((_, b)) if !(v > b || v.is_nan()) => {}
-            _ => best = Some((j, v)),
-        }
-    }
-    best.map_or(0, |(j, _)| j)
+    kernels::accuracy_rows(y2, t)
 }

@@ -299,3 +299,41 @@ pub fn softmax_cross_entropy_backward_inplace_over<T: Scalar>(
         row[ti] -= s;
     }
 }
+
+/// The fraction of rows of `y` whose largest entry (the first, on ties, as
+/// NumPy's `argmax`) is at the target class: DeZero's `accuracy`, for both
+/// the define-by-run function and a compiled model's `accuracy`. NaN with
+/// no rows (NumPy's mean of nothing).
+///
+/// ```
+/// use ndarray::array;
+/// let y = array![[0.2_f64, 0.8], [0.9, 0.1], [0.3, 0.7]];
+/// assert_eq!(dezero_runtime::kernels::accuracy_rows(y.view(), &[1, 1, 1]), 2.0 / 3.0);
+/// ```
+///
+/// # Panics
+/// If the row count differs from `t.len()` (callers check first).
+pub fn accuracy_rows<T: Scalar>(y: ArrayView2<'_, T>, t: &[usize]) -> T {
+    assert_eq!(y.nrows(), t.len(), "accuracy: rows and targets differ");
+    let correct = y
+        .rows()
+        .into_iter()
+        .zip(t)
+        .filter(|(row, &ti)| argmax(row.iter().copied()) == ti)
+        .count();
+    let (correct, n) = (correct as f64, t.len() as f64);
+    T::from_f64_lossy(correct / n)
+}
+
+/// NumPy's `argmax`: the first maximum, or the first NaN if there is one.
+fn argmax<T: Scalar>(values: impl Iterator<Item = T>) -> usize {
+    let mut best: Option<(usize, T)> = None;
+    for (j, v) in values.enumerate() {
+        match best {
+            Some((_, b)) if b.is_nan() => break,
+            Some((_, b)) if !(v > b || v.is_nan()) => {}
+            _ => best = Some((j, v)),
+        }
+    }
+    best.map_or(0, |(j, _)| j)
+}
