@@ -43,29 +43,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-model! {
-    /// The comparison's W3 model (here on 64 rows: W3's 32 are not split).
-    struct Deep {
-        l1: Linear(64, 64),
-        l2: Linear(64, 64),
-        l3: Linear(64, 64),
-        l4: Linear(64, 1),
-    }
-    fn forward(x) {
-        let h = relu(l1(x));
-        let h = relu(l2(h));
-        let h = relu(l3(h));
-        l4(h)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
-}
+#[path = "common/deep.rs"]
+mod deep;
+use deep::Deep;
 
 #[test]
 fn a_warm_split_step_allocates_nothing_on_either_thread() {
     dezero::kernels::set_threads(2);
     random::seed(0);
+    // W3's model on 64 rows (W3's own 32 are not split).
     let data = |cols: usize| {
         random::rand(&[64, cols])
             .into_dimensionality::<Ix2>()
@@ -73,7 +59,7 @@ fn a_warm_split_step_allocates_nothing_on_either_thread() {
             .mapv(|v| v as f32)
     };
     let (x, t) = (data(64), data(1));
-    let mut m = Deep::<f32>::new();
+    let mut m = Deep::<f32>::new(64);
     let mut opt = SGD::new(0.01);
     opt.setup(&m);
     let mut step = |m: &mut Deep<f32>| {
@@ -93,7 +79,7 @@ fn a_warm_split_step_allocates_nothing_on_either_thread() {
     // The steps were split: the helper's workspace is in use, which one
     // thread's pass leaves empty.
     dezero::kernels::set_threads(1);
-    let mut one = Deep::<f32>::new();
+    let mut one = Deep::<f32>::new(64);
     one.forward_backward(x.view(), t.view()).expect("fits");
     assert!(m.workspace_bytes() > one.workspace_bytes());
 }

@@ -19,24 +19,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 mod differential;
 use differential::*;
 
-model! {
-    /// The comparison's W3 shape: three relu layers of 64, then one output.
-    struct Deep(width: usize) {
-        l1: Linear(width),
-        l2: Linear(width),
-        l3: Linear(width),
-        l4: Linear(1),
-    }
-    fn forward(x) {
-        let h = relu(l1(x));
-        let h = relu(l2(h));
-        let h = relu(l3(h));
-        l4(h)
-    }
-    fn loss(y, t) {
-        mean_squared_error(y, t)
-    }
-}
+#[path = "common/deep.rs"]
+mod deep;
+use deep::Deep;
 
 model! {
     /// A skip connection, a shared layer and cross-entropy over 3 classes.
