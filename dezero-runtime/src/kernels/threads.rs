@@ -1,15 +1,22 @@
-//! The optional second thread of the large matrix products and SGD steps.
+//! The optional second thread: of the large matrix products, the large
+//! SGD steps, and the compiled training passes split by batch rows.
 //!
 //! One thread by default. With [`set_threads`]`(2)` (or `DEZERO_THREADS=2`
-//! in the environment), a product of at least [`PARALLEL_MIN_WORK`]
-//! multiply-adds gives half its rows to a helper thread, started once and
-//! then reused: handing it work allocates nothing, so a warm training step
-//! stays allocation-free, and costs a fraction of a microsecond while the
-//! helper is awake (it spins for [`SPIN`] after each job before it sleeps). So
-//! does an SGD step of a parameter of at least
-//! [`SGD_PARALLEL_MIN`](super::SGD_PARALLEL_MIN) elements, bound by memory
-//! bandwidth. Small products and parameters never use it (waking a thread
-//! costs more than they take).
+//! in the environment), a helper thread is started once and then reused:
+//!
+//! - a product of at least [`PARALLEL_MIN_WORK`] multiply-adds gives it half
+//!   its rows;
+//! - so does an SGD step of a parameter of at least
+//!   [`SGD_PARALLEL_MIN`](super::SGD_PARALLEL_MIN) elements (bound by
+//!   memory bandwidth);
+//! - a compiled training pass gives it half the batch
+//!   ([`compiled::split_point`](crate::compiled::split_point)).
+//!
+//! Small products and parameters never use it (the hand-off would cost more
+//! than they take). Handing it work allocates nothing, so a warm training
+//! step stays allocation-free, and costs a fraction of a microsecond while
+//! the helper is awake: it spins for [`SPIN`] after each job before it
+//! sleeps.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -216,7 +223,10 @@ pub(crate) fn join(a: &(dyn Fn() + Sync), b: impl FnOnce()) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .panicked;
-    assert!(!panicked, "a matrix product panicked on the helper thread");
+    assert!(
+        !panicked,
+        "the job given to the helper thread panicked (see its message above)"
+    );
 }
 
 #[cfg(test)]
