@@ -9,8 +9,8 @@
 //! Each measurement is one whole iteration: cleargrads, forward, backward,
 //! optimizer update. W2 is measured again with the matrix products allowed
 //! a second thread (`kernels::set_threads(2)`, group `W2_wide_2_threads`);
-//! W1 and W3 never use one. W3's model on 128 rows (group
-//! `W3_deep_128_rows`) is measured on one thread and on two, where its pass
+//! W1 and W3 never use one. W3's model on 256 rows (group
+//! `W3_deep_256_rows`) is measured on one thread and on two, where its pass
 //! is split by batch rows (`compiled::split_point`).
 //!
 //! Run: `cargo bench --bench compiled -- --warm-up-time 1 --measurement-time 3`
@@ -186,11 +186,11 @@ fn w3(c: &mut Criterion) {
     g.finish();
 }
 
-/// W3's model on 128 rows, on one thread and on two (the pass split by
+/// W3's model on 256 rows, on one thread and on two (the pass split by
 /// batch rows).
-fn w3_128_rows(c: &mut Criterion) {
-    let (x, t) = data(128, 64, 1);
-    let mut g = c.benchmark_group("W3_deep_128_rows");
+fn w3_256_rows(c: &mut Criterion) {
+    let (x, t) = data(256, 64, 1);
+    let mut g = c.benchmark_group("W3_deep_256_rows");
     for threads in [1, 2] {
         dezero::kernels::set_threads(threads);
         let mut m = Deep::<f32>::new();
@@ -209,5 +209,5 @@ fn w3_128_rows(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w1, w2, w2_two_threads, w3, w3_128_rows);
+criterion_group!(benches, w1, w2, w2_two_threads, w3, w3_256_rows);
 criterion_main!(benches);

@@ -51,9 +51,9 @@ use deep::Deep;
 fn a_warm_split_step_allocates_nothing_on_either_thread() {
     dezero::kernels::set_threads(2);
     random::seed(0);
-    // W3's model on 64 rows (W3's own 32 are not split).
+    // W3's model on 256 rows (W3's own 32 are not split).
     let data = |cols: usize| {
-        random::rand(&[64, cols])
+        random::rand(&[256, cols])
             .into_dimensionality::<Ix2>()
             .expect("2-d")
             .mapv(|v| v as f32)

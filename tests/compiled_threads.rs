@@ -72,36 +72,37 @@ fn bytes_after_one_pass<T: Scalar>(rows: usize) -> usize {
 }
 
 #[test]
-fn a_batch_of_64_is_split_and_the_w3_batch_of_32_is_not() {
+fn a_batch_of_256_is_split_and_the_w3_batch_of_32_is_not() {
     let _one = two_threads();
     // Three relu layers of 64 and one output; products per row: forward
     // 3·64·64 + 64, weight gradients the same, input gradients of the last
     // three layers.
     let per_row = 3 * 64 * 64 + 64 + 3 * 64 * 64 + 64 + 2 * 64 * 64 + 64;
-    assert_eq!(split_point(64, per_row, 64 * 64), Some(32));
-    assert_eq!(split_point(57, per_row, 64 * 64), Some(28));
-    assert_eq!(split_point(48, per_row, 64 * 64), Some(24));
-    // Too few rows (W3's 32), too little work, or a product that splits
-    // itself (W2's 784→1000 layer).
-    assert_eq!(split_point(47, per_row, 64 * 64), None);
+    assert_eq!(per_row, 32_960);
+    assert_eq!(split_point(256, per_row, 64 * 64), Some(128));
+    assert_eq!(split_point(301, per_row, 64 * 64), Some(150));
+    // Too little work (W3's 32 rows; 254 rows are just under 2^23
+    // multiply-adds), too few rows, or a product that splits itself (W2's
+    // 784→1000 layer).
     assert_eq!(split_point(32, per_row, 64 * 64), None);
-    assert_eq!(split_point(100, 50, 10), None);
+    assert_eq!(split_point(254, per_row, 64 * 64), None);
+    assert_eq!(split_point(47, 1 << 20, 1 << 10), None);
     assert_eq!(split_point(100, 800_000, 784_000), None);
-    // Observed: the helper's workspace is used for 64 rows, not for 32.
-    let (split32, split64) = (
+    // Observed: the helper's workspace is used for 256 rows, not for 32.
+    let (split32, split256) = (
         bytes_after_one_pass::<f32>(32),
-        bytes_after_one_pass::<f32>(64),
+        bytes_after_one_pass::<f32>(256),
     );
     dezero::kernels::set_threads(1);
-    let (one32, one64) = (
+    let (one32, one256) = (
         bytes_after_one_pass::<f32>(32),
-        bytes_after_one_pass::<f32>(64),
+        bytes_after_one_pass::<f32>(256),
     );
     dezero::kernels::set_threads(2);
     assert_eq!(split32, one32);
     assert!(
-        split64 > one64,
-        "64 rows: {split64} workspace bytes, one thread's {one64}"
+        split256 > one256,
+        "256 rows: {split256} workspace bytes, one thread's {one256}"
     );
 }
 
@@ -123,23 +124,23 @@ fn deep<T: Scalar>(rows: usize, tol: f64) {
 #[test]
 fn deep_f64_split_matches_define_by_run() {
     let _one = two_threads();
-    deep::<f64>(64, 1e-10);
-    deep::<f64>(75, 1e-10);
+    deep::<f64>(256, 1e-10);
+    deep::<f64>(301, 1e-10);
 }
 
 #[test]
 fn deep_f32_split_matches_define_by_run() {
     let _one = two_threads();
-    deep::<f32>(64, 1e-5);
-    deep::<f32>(100, 1e-5);
+    deep::<f32>(256, 1e-5);
+    deep::<f32>(320, 1e-5);
 }
 
 fn classifier<T: Scalar>(tol: f64) {
     let _one = two_threads();
     random::seed(12);
-    // 57 rows: halves of 28 and 29.
-    let x = data::<T>(57, 48);
-    let t: Vec<usize> = (0..57).map(|i| (i * 7 + i / 3) % 3).collect();
+    // 151 rows (about 65 k multiply-adds each): halves of 75 and 76.
+    let x = data::<T>(151, 48);
+    let t: Vec<usize> = (0..151).map(|i| (i * 7 + i / 3) % 3).collect();
     differential!(
         Classifier::<T>::new(96),
         x,
@@ -165,14 +166,14 @@ fn classifier_f32_split_matches_define_by_run() {
     classifier::<f32>(1e-5);
 }
 
-/// Losses of `steps` SGD steps of `Deep(64)` in f64 on 64 rows.
+/// Losses of `steps` SGD steps of `Deep(64)` in f64 on 256 rows.
 fn train(threads: usize, steps: usize) -> Vec<f64> {
     dezero::kernels::set_threads(threads);
     random::seed(13);
     let mut m = Deep::<f64>::new(64);
-    let x = data::<f64>(64, 64);
-    let t = data::<f64>(64, 1);
-    let mut opt = SGD::new(0.01);
+    let x = data::<f64>(256, 64);
+    let t = data::<f64>(256, 1);
+    let mut opt = SGD::new(0.1);
     opt.setup(&m);
     let losses = (0..steps)
         .map(|_| {
@@ -189,9 +190,11 @@ fn train(threads: usize, steps: usize) -> Vec<f64> {
 #[test]
 fn training_on_two_threads_follows_one_thread() {
     let _one = two_threads();
-    let one = train(1, 200);
-    let two = train(2, 200);
-    assert!(one[199] < one[0] / 2.0, "trains: {} → {}", one[0], one[199]);
+    const STEPS: usize = 100;
+    let one = train(1, STEPS);
+    let two = train(2, STEPS);
+    let last = one[STEPS - 1];
+    assert!(last < one[0] / 2.0, "trains: {} → {last}", one[0]);
     for (i, (a, b)) in one.iter().zip(&two).enumerate() {
         assert!(
             (a - b).abs() <= 1e-10 * a.abs().max(1e-3),
@@ -199,7 +202,7 @@ fn training_on_two_threads_follows_one_thread() {
         );
     }
     // Deterministic on two threads.
-    assert_eq!(two, train(2, 200));
+    assert_eq!(two, train(2, STEPS));
 }
 
 #[test]
@@ -208,11 +211,11 @@ fn a_nan_in_the_helpers_rows_is_reported() {
     let check = dezero::check_finite();
     random::seed(14);
     let mut m = Deep::<f32>::new(64);
-    let mut x: Array2<f32> = data(64, 64);
-    let t = data::<f32>(64, 1);
+    let mut x: Array2<f32> = data(256, 64);
+    let t = data::<f32>(256, 1);
     m.forward_backward(x.view(), t.view()).expect("finite");
-    // Row 63 is in the helper's half (rows 32..64).
-    x[[63, 5]] = f32::NAN;
+    // Row 255 is in the helper's half (rows 128..256).
+    x[[255, 5]] = f32::NAN;
     m.cleargrads();
     let r = match m.forward_backward(x.view(), t.view()) {
         Err(dezero::Error::NonFinite(r)) => r,
@@ -220,13 +223,13 @@ fn a_nan_in_the_helpers_rows_is_reported() {
     };
     drop(check);
     // The first step, l1's product, wrote the NaN; the report speaks of the
-    // batch (row 63 of 64), not of the helper's 32 rows.
+    // batch (row 255 of 256), not of the helper's 128 rows.
     let p = r.plan.as_ref().expect("compiled");
     assert_eq!((p.plan, p.step), ("training", 0), "{r}");
-    assert_eq!(r.index, [63, 0], "{r}");
-    assert_eq!(r.input_shapes[0], [64, 64], "{r}");
+    assert_eq!(r.index, [255, 0], "{r}");
+    assert_eq!(r.input_shapes[0], [256, 64], "{r}");
     // The weights are untouched, and a finite batch trains again.
-    x[[63, 5]] = 0.5;
+    x[[255, 5]] = 0.5;
     m.cleargrads();
     m.forward_backward(x.view(), t.view())
         .expect("finite again");
@@ -237,8 +240,8 @@ fn a_kept_gradient_keeps_its_values_across_split_passes() {
     let _one = two_threads();
     random::seed(15);
     let mut m = Deep::<f32>::new(64);
-    let x = data::<f32>(64, 64);
-    let t = data::<f32>(64, 1);
+    let x = data::<f32>(256, 64);
+    let t = data::<f32>(256, 1);
     m.forward_backward(x.view(), t.view()).expect("fits");
     let kept = m.l2.w.grad().expect("a grad").to_array();
     let handle = m.l2.w.grad().expect("a grad");

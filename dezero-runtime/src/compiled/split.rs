@@ -24,19 +24,32 @@ use crate::variable::{Parameter, Variable};
 
 use super::{GradSink, Workspace};
 
-/// The fewest multiply-adds for which a training pass is split by rows:
-/// about two microseconds on one thread, against a hand-off of a fraction
-/// of one and the adding of the helper's gradients.
-pub const SPLIT_MIN_WORK: usize = 1 << 17;
+/// The fewest multiply-adds (of all the pass's products) for which a
+/// training pass is split by rows, about 70 µs of work on one thread.
+///
+/// A split pass moves every weight and gradient between the two cores each
+/// step (the helper reads the weights the optimizer just wrote; this
+/// thread adds the helper's gradients), and what that costs depends on
+/// where the two cores sit: on the same 2-vCPU AMD EPYC (Zen 4) virtual
+/// machine, a spinning hand-off took 0.15 µs one hour and 0.4–1.3 µs the
+/// next. Three relu layers of `w`, `rows` rows, per step, one thread →
+/// split:
+///
+/// | rows × w | multiply-adds | cores close | cores far |
+/// |---|---|---|---|
+/// | 32 × 64 (W3) | 1.1 M | 24.2 → 24.8 µs | — |
+/// | 64 × 64 | 2.1 M | 45.1 → 34.4 µs | 44.7 → 85.1 µs |
+/// | 128 × 64 | 4.2 M | 86.0 → 54.1 µs | 85.9 → 100.3 µs |
+/// | 256 × 64 | 8.4 M | — | 173.8 → 135.8 µs |
+/// | 128 × 128 | 16.8 M | — | 327.7 → 209.2 µs |
+/// | 256 × 128 | 33.5 M | — | 641.8 → 355.1 µs |
+///
+/// The threshold is where the split paid in both: below it, it gained up
+/// to 1.6× with the cores close but lost up to 1.9× with them far.
+pub const SPLIT_MIN_WORK: usize = 1 << 23;
 
-/// The fewest batch rows for which a training pass is split. A split pass
-/// moves every weight and gradient between the two cores each step (the
-/// helper reads the weights the optimizer just wrote; this thread adds the
-/// helper's gradients), while the work it shares grows with the rows: at
-/// 32 rows the move costs what the sharing saves. Measured on a 2-core
-/// AMD EPYC (Zen 4) with three relu layers of 64, per step: 32 rows 24.2
-/// µs on one thread, 24.8 split; 48 rows 35.0 and 30.9; 64 rows 45.1 and
-/// 34.4; 128 rows 86.0 and 54.1.
+/// The fewest batch rows for which a training pass is split (each half
+/// keeps at least three of the product kernels' 8-row blocks).
 pub const SPLIT_MIN_ROWS: usize = 48;
 
 /// Where a pass of `rows` rows is split between two threads, if it is:
@@ -51,7 +64,7 @@ pub const SPLIT_MIN_ROWS: usize = 48;
 /// ```
 /// use dezero_runtime::compiled::split_point;
 /// dezero_runtime::kernels::set_threads(1);
-/// assert_eq!(split_point(64, 33_000, 4096), None);
+/// assert_eq!(split_point(256, 33_000, 4096), None);
 /// ```
 pub fn split_point(rows: usize, work_per_row: usize, largest_per_row: usize) -> Option<usize> {
     if threads() < 2 || rows < SPLIT_MIN_ROWS {
