@@ -162,6 +162,16 @@ impl<T: Scalar> RowSplit<T> {
         }
         self.grads.clear();
     }
+
+    /// After a failed pass: zeroes the gradients this thread's half never
+    /// wrote (made for the pass, they hold stale values), drops the
+    /// helper's sums, and lets go of the gradients.
+    fn abandon(&mut self) {
+        for (g, _) in self.grads.iter().zip(&self.fresh).filter(|(_, &f)| f) {
+            g.data_mut().fill(T::zero());
+        }
+        self.grads.clear();
+    }
 }
 
 /// Makes a gradient array contiguous and row-major.
@@ -287,7 +297,7 @@ pub fn train_halves<T: Scalar>(
     if result.is_ok() {
         split.finish();
     } else {
-        split.grads.clear();
+        split.abandon();
     }
     result
 }
@@ -405,9 +415,15 @@ mod tests {
                     Ok(1.0)
                 }
             };
+            // A stale array set aside by cleargrads, which the failed pass
+            // must not leave showing as a gradient.
+            m.a.set_grad(Some(Variable::new(ArrayD::from_elem(vec![3], 7.0))));
+            m.a.clear_grad_keeping();
             let e = train_halves(&m, &mut slab, &mut split, 6, 2, &pass).expect_err("an error");
             assert_eq!(e.to_string(), format!("program `toy`: rows {bad:?}"));
             assert!(split.grads.is_empty());
+            let g = m.a.grad().expect("made for the pass").to_array();
+            assert!(g.iter().all(|&v| v == 0.0), "{g}");
         }
     }
 }
