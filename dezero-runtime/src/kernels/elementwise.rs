@@ -110,8 +110,9 @@ pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
 
 /// The fewest elements of a parameter whose [`sgd_step`] is split between
 /// two threads: a megabyte of `f32`, a few hundred microseconds of memory
-/// traffic against a wake-up of tens.
-pub const SGD_PARALLEL_MIN: usize = 1 << 18;
+/// traffic against a hand-off of well under one. (Under Miri, 1024, so that
+/// the split's test runs in seconds rather than many minutes.)
+pub const SGD_PARALLEL_MIN: usize = if cfg!(miri) { 1 << 10 } else { 1 << 18 };
 
 multiversion! { fn sgd_dispatch<T: Scalar>(lr: T, g: &[T], w: &mut [T]) => sgd_imp }
 
