@@ -16,6 +16,7 @@ use syn::Ident;
 
 use crate::check;
 use crate::emit_impl::{emit_compiled_impl, emit_layer_impl, emit_plan};
+use crate::emit_memory::emit_memory;
 use crate::emit_pass::{emit_accuracy, emit_predict, emit_split, emit_train};
 use crate::ir::{Graph, LayerKind, Op, Size};
 use crate::parse::Model;
@@ -71,6 +72,7 @@ pub fn emit(c: &Compiled) -> TokenStream {
     let accuracy = emit_accuracy(c);
     let split = emit_split(c);
     let plan_fn = emit_plan(c);
+    let memory = emit_memory(c);
     let layer_impl = emit_layer_impl(c);
     let compiled_impl = emit_compiled_impl(c);
     let args = ctor_params(m);
@@ -151,6 +153,7 @@ pub fn emit(c: &Compiled) -> TokenStream {
             #accuracy
             #split
             #plan_fn
+            #memory
         }
 
         #layer_impl

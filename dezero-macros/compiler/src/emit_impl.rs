@@ -67,13 +67,20 @@ pub(crate) fn emit_plan(c: &Compiled) -> TokenStream {
         None => (&c.split.0, &c.split.1, "training (split, no loss)"),
     };
     let train = plan_spec(c, train_kind, train_p, train_s, &c.naive_train);
+    let train_bytes = if c.train.is_some() {
+        format_ident!("__train_row_bytes")
+    } else {
+        format_ident!("__split_row_bytes")
+    };
     let predict = plan_spec(c, "inference", &c.predict.0, &c.predict.1, &c.naive_predict);
     let classes = c.shapes.classes.iter().map(|ci| ci.name.clone());
     quote! {
         /// The compiled plans (training and inference) with the widths known
         /// now: the op schedule after fusion, the buffer slots and their
-        /// sizes per batch row, and the bytes planned against a naive plan.
-        /// Print it, or render it with `to_dot()`.
+        /// sizes per batch row, the bytes planned against a naive plan, the
+        /// rows of one block (a larger batch runs block by block) and the
+        /// bytes the model holds now (`workspace_bytes()`). Print it, or
+        /// render it with `to_dot()`.
         pub fn plan(&self) -> #dz::compiled::Plans {
             const __CLASSES: &[&str] = &[#(#classes),*];
             const __TRAIN: #dz::compiled::PlanSpec = #train;
@@ -82,6 +89,13 @@ pub(crate) fn emit_plan(c: &Compiled) -> TokenStream {
                 .__dims(::core::option::Option::None, 0)
                 .unwrap_or([::core::option::Option::None; #k]);
             let __elem = ::core::mem::size_of::<T>();
+            // Every width known: the blocks' rows.
+            let __known: ::core::option::Option<[usize; #k]> = if __d.iter().all(::core::option::Option::is_some) {
+                ::core::option::Option::Some(__d.map(|__v| __v.unwrap_or(0)))
+            } else {
+                ::core::option::Option::None
+            };
+            let __held = self.workspace_bytes();
             #dz::compiled::Plans {
                 train: #dz::compiled::Plan {
                     model: #model,
@@ -89,6 +103,8 @@ pub(crate) fn emit_plan(c: &Compiled) -> TokenStream {
                     class_names: __CLASSES,
                     widths: __d.to_vec(),
                     elem_bytes: __elem,
+                    block_rows: __known.map(|__k| #dz::compiled::block_rows(self.#train_bytes(&__k))),
+                    workspace_bytes: __held,
                 },
                 predict: #dz::compiled::Plan {
                     model: #model,
@@ -96,6 +112,8 @@ pub(crate) fn emit_plan(c: &Compiled) -> TokenStream {
                     class_names: __CLASSES,
                     widths: __d.to_vec(),
                     elem_bytes: __elem,
+                    block_rows: __known.map(|__k| #dz::compiled::block_rows(self.__predict_row_bytes(&__k))),
+                    workspace_bytes: __held,
                 },
             }
         }
@@ -219,11 +237,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                 }
                 let __v = #nd::ArrayView2::from_shape((rows, x.len() / rows), x)
                     .expect("rows divide the input");
-                let __p = self.predict(__v)?;
-                for (__o, __i) in y.iter_mut().zip(__p.iter()) {
-                    *__o = *__i;
-                }
-                ::core::result::Result::Ok(())
+                self.__predict_in(__v, ::core::option::Option::Some(y)).map(|_| ())
             }
 
             fn share(&self) -> Self {
@@ -237,6 +251,18 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
 
             fn workspace_bytes(&self) -> usize {
                 self.__ws.bytes() + self.__split.bytes() #(#nested_bytes)*
+            }
+
+            fn bytes_per_row(&self, in_width: usize, inference: bool) -> usize {
+                match self.__resolve(in_width, 0) {
+                    ::core::result::Result::Ok(__d) if inference => self.__predict_row_bytes(&__d),
+                    ::core::result::Result::Ok(__d) => self.__split_row_bytes(&__d),
+                    ::core::result::Result::Err(_) => 0,
+                }
+            }
+
+            fn release_memory(&mut self) {
+                Self::release_memory(self)
             }
 
             #forward_graph

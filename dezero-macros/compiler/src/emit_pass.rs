@@ -9,31 +9,7 @@ use quote::{quote, quote_spanned};
 use crate::emit::{dz, lit, Compiled};
 use crate::emit_step::{layout, StepEmitter};
 use crate::ir::{LayerKind, LossKind};
-use crate::plan::Slots;
-use crate::program::{Program, Step};
-
-/// The prologue shared by the passes that take the caller's matrix `x`.
-fn take_input(slots: &Slots, p: &Program) -> TokenStream {
-    let dz = dz();
-    let layout = layout(slots, p);
-    quote! {
-        let __rows = x.nrows();
-        let (__row0, __n_total) = (0usize, __rows);
-        let __d = self.__resolve(x.ncols(), __rows)?;
-        #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
-        self.__standardize();
-        let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = &mut self.__ws;
-        #layout
-        let __x: &[T] = match x.as_slice() {
-            ::core::option::Option::Some(__s) => __s,
-            ::core::option::Option::None => {
-                __xbuf.clear();
-                __xbuf.extend(x.iter().copied());
-                &__xbuf[..]
-            }
-        };
-    }
-}
+use crate::program::Step;
 
 pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     let dz = dz();
@@ -108,24 +84,29 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     let k = lit(c.shapes.classes.len());
     // A nested model's steps call into its own workspace (`&mut`), so its
     // pass cannot run on two threads at once; it is never split.
-    let nested = c
-        .graph
-        .layers
-        .iter()
-        .any(|l| matches!(l.kind, LayerKind::Nested { .. }));
+    let nested = has_nested(c);
     let this = if nested {
         quote!(&mut self)
     } else {
         quote!(&self)
     };
-    let t_part = match loss.kind {
+    // Rows `range` of the target.
+    let t_part = |range: TokenStream| match loss.kind {
         LossKind::MeanSquaredError => {
-            quote!(t.slice_axis(#nd::Axis(0), #nd::Slice::from(__rg.clone())))
+            quote!(t.slice_axis(#nd::Axis(0), #nd::Slice::from(#range)))
         }
-        LossKind::SoftmaxCrossEntropy => quote!(&t[__rg.clone()]),
+        LossKind::SoftmaxCrossEntropy => quote!(&t[#range]),
     };
-    let split = if nested {
-        quote!()
+    let t_block = t_part(quote!(__rg.clone()));
+    // One block on this thread: rows `__rg` of the batch, `__xb` of the input.
+    let direct = quote! {
+        self.__train_rows(
+            __slab, __xb, #t_block, __rg.start, __rg.len(), __rows, __d, __check,
+            &mut #dz::compiled::ParamGrads,
+        )
+    };
+    let block_pass = if nested {
+        direct
     } else {
         // Multiply-adds per batch row of the pass's products, all and largest.
         let products: Vec<TokenStream> = p
@@ -142,31 +123,37 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
                 _ => None,
             })
             .collect();
+        let t_half = t_part(quote!(__rg.start + __h.start..__rg.start + __h.end));
         quote! {
             let __work: usize = 0 #(+ #products)*;
             let __largest: usize = 0 #(.max(#products))*;
-            if let ::core::option::Option::Some(__first) = #dz::compiled::split_point(__rows, __work, __largest) {
-                let __wx = x.ncols();
-                return #dz::compiled::train_halves(
-                    self,
-                    __slab,
-                    __split,
-                    __rows,
-                    __first,
-                    &|__s: &mut ::std::vec::Vec<T>, __rg: ::core::ops::Range<usize>, __sink: &mut dyn #dz::compiled::GradSink<T>| {
-                        self.__train_rows(
-                            __s,
-                            &__x[__rg.start * __wx..__rg.end * __wx],
-                            #t_part,
-                            __rg.start,
-                            __rg.len(),
-                            __rows,
-                            __d,
-                            __check,
-                            __sink,
-                        )
-                    },
-                );
+            match #dz::compiled::split_point(__rg.len(), __work, __largest) {
+                // The block's rows split between two threads, each half's
+                // gradients added as the blocks' are.
+                ::core::option::Option::Some(__first) => {
+                    let __wx = x.ncols();
+                    #dz::compiled::train_halves(
+                        self,
+                        __slab,
+                        __split,
+                        __rg.len(),
+                        __first,
+                        &|__s: &mut ::std::vec::Vec<T>, __h: ::core::ops::Range<usize>, __sink: &mut dyn #dz::compiled::GradSink<T>| {
+                            self.__train_rows(
+                                __s,
+                                &__xb[__h.start * __wx..__h.end * __wx],
+                                #t_half,
+                                __rg.start + __h.start,
+                                __h.len(),
+                                __rows,
+                                __d,
+                                __check,
+                                __sink,
+                            )
+                        },
+                    )
+                }
+                ::core::option::Option::None => { #direct }
             }
         }
     };
@@ -174,6 +161,12 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
         "One fused training pass: forward, loss and backward in the workspace; each \
          parameter's gradient is added to its `grad` (created on first use). Returns the loss.\n\n\
          {t_doc} Once warm (same or smaller batch), it allocates nothing.\n\n\
+         A batch of more rows than one block (`plan()` prints it: the rows whose \
+         workspace fits `dezero::compiled::block_bytes()`, 4 MiB unless set) is run \
+         block by block, each block's gradients added to the others', so that the \
+         workspace stays bounded by a block whatever the batch (`workspace_bytes()`, \
+         `release_memory()`); the sums then come out in another order, so their last \
+         bits may differ from one block's.\n\n\
          With two threads (`dezero::kernels::set_threads(2)`), a batch whose products are \
          too small to be split one by one, but whose pass is long enough, is split by rows: \
          each thread runs the pass on half the rows (see `dezero::compiled::split_point`). \
@@ -188,8 +181,9 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
          step or the loss's value returns before any gradient is touched. A gradient \
          step returns after the gradient steps before it in the plan have added to their \
          parameters' `grad`s (a parameter gradient is checked after it was added to, and \
-         keeps what was added); call `cleargrads()` before the next step. Weights are \
-         never changed."
+         keeps what was added); call `cleargrads()` before the next step. In a batch \
+         of several blocks, the blocks before the one that failed have added their \
+         gradients too. Weights are never changed."
     );
     quote! {
         #[doc = #doc]
@@ -212,8 +206,8 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
             __result
         }
 
-        /// `forward_backward` in the workspaces taken out of `self`: on one
-        /// thread, or split by rows between two.
+        /// `forward_backward` in the workspaces taken out of `self`, block
+        /// by block: each block on one thread, or split by rows between two.
         #[allow(unused_variables)]
         fn __forward_backward_in(
             #this,
@@ -224,21 +218,18 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
             __d: &[usize; #k],
         ) -> #dz::Result<T> {
             let __rows = x.nrows();
-            let #dz::compiled::Workspace { slab: __slab, xbuf: __xbuf, .. } = __ws;
-            let __x: &[T] = match x.as_slice() {
-                ::core::option::Option::Some(__s) => __s,
-                ::core::option::Option::None => {
-                    __xbuf.clear();
-                    __xbuf.extend(x.iter().copied());
-                    &__xbuf[..]
-                }
-            };
             // Read here: the mode is this thread's, and a split pass runs
             // half its rows on the helper thread.
             let __check: bool = #dz::compiled::checking();
-            #split
-            let mut __param_grads = #dz::compiled::ParamGrads;
-            self.__train_rows(__slab, __x, t, 0, __rows, __rows, __d, __check, &mut __param_grads)
+            let __block = #dz::compiled::block_rows(self.__train_row_bytes(__d));
+            #dz::compiled::train_blocks(
+                __ws,
+                x,
+                __block,
+                &mut |__slab: &mut ::std::vec::Vec<T>, __xb: &[T], __rg: ::core::ops::Range<usize>| {
+                    #block_pass
+                },
+            )
         }
 
         /// The training plan's steps on rows `__row0..__row0 + __rows` of
@@ -273,13 +264,26 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
     let e = StepEmitter { c, p, slots };
     let steps = e.steps(0..p.steps.len());
     let check = e.check_flag(0..p.steps.len());
-    let prologue = take_input(slots, p);
+    let layout = layout(slots, p);
     let out = e.range(p.output);
     let wout = e.width(p.output);
+    let k = lit(c.shapes.classes.len());
+    // A nested model's predict is `&mut` (its own workspace).
+    let this = if has_nested(c) {
+        quote!(&mut self)
+    } else {
+        quote!(&self)
+    };
     quote! {
         /// The model's output for `x` by the inference plan (no activations
         /// kept for a backward pass, fewer slots); a view into the workspace,
         /// valid until the next call.
+        ///
+        /// A batch of more rows than one block (`plan()` prints it) is run
+        /// block by block, so that the workspace stays bounded by a block
+        /// whatever the batch; the output is the same to the bit. The
+        /// output of such a batch is then held by the model until the next
+        /// call of one block, or `release_memory()`.
         ///
         /// # Errors
         /// If `x`'s width does not fit the model, naming the layer. In
@@ -291,17 +295,66 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
             &mut self,
             x: #nd::ArrayView2<'_, T>,
         ) -> #dz::Result<#nd::ArrayView2<'_, T>> {
-            #prologue
+            let __o = self.__predict_in(x, ::core::option::Option::None)?;
+            ::core::result::Result::Ok(self.__ws.output(&__o))
+        }
+
+        /// `predict`, block by block, into `__y` when given (of `x`'s rows
+        /// × the output's width), else into the workspace.
+        fn __predict_in(
+            &mut self,
+            x: #nd::ArrayView2<'_, T>,
+            __y: ::core::option::Option<&mut [T]>,
+        ) -> #dz::Result<#dz::compiled::Output> {
+            let __rows = x.nrows();
+            let __d = self.__resolve(x.ncols(), __rows)?;
+            #dz::random::with_global(|__rng| self.__init_lazy(&__d, __rng))?;
+            self.__standardize();
+            let __block = #dz::compiled::block_rows(self.__predict_row_bytes(&__d));
+            let __n = #wout;
+            // Out of `self` for the pass, which borrows the layers.
+            let mut __ws = ::core::mem::take(&mut self.__ws);
+            let __o = #dz::compiled::predict_blocks(
+                &mut __ws,
+                x,
+                __n,
+                __block,
+                __y,
+                &mut |__slab: &mut ::std::vec::Vec<T>, __x: &[T], __rg: ::core::ops::Range<usize>| {
+                    self.__predict_rows(__slab, __x, __rg.start, __rg.len(), __rows, &__d)
+                },
+            );
+            self.__ws = __ws;
+            __o
+        }
+
+        /// The inference plan's steps on rows `__row0..__row0 + __rows`
+        /// (`__x`) of a batch of `__n_total`, in `__slab`; returns where in
+        /// it the output is.
+        #[allow(unused_variables)]
+        fn __predict_rows(
+            #this,
+            __slab: &mut ::std::vec::Vec<T>,
+            __x: &[T],
+            __row0: usize,
+            __rows: usize,
+            __n_total: usize,
+            __d: &[usize; #k],
+        ) -> #dz::Result<::core::ops::Range<usize>> {
+            #layout
             #check
             #steps
-            let __r = #out;
-            let __n = #wout;
-            ::core::result::Result::Ok(
-                #nd::ArrayView2::from_shape((__rows, __n), &self.__ws.slab[__r])
-                    .expect("a slot holds rows × width"),
-            )
+            ::core::result::Result::Ok(#out)
         }
     }
+}
+
+/// Whether the model nests another `model!` type.
+fn has_nested(c: &Compiled) -> bool {
+    c.graph
+        .layers
+        .iter()
+        .any(|l| matches!(l.kind, LayerKind::Nested { .. }))
 }
 
 /// `accuracy`, for a model trained with `softmax_cross_entropy` (whose

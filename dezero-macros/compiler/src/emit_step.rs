@@ -12,23 +12,33 @@ use crate::ir::{Act, BinKind, LayerId, LossKind};
 use crate::plan::Slots;
 use crate::program::{Buf, Mode, Program, Step};
 
+/// Each of a program's slots' elements per batch row: the largest width
+/// class of the values it holds.
+pub(crate) fn slot_sizes(slots: &Slots, p: &Program) -> Vec<TokenStream> {
+    slots
+        .members
+        .iter()
+        .map(|mem| {
+            let mut classes: Vec<usize> = mem.iter().map(|b| p.bufs[b.0].class).collect();
+            classes.sort_unstable();
+            classes.dedup();
+            let mut it = classes.into_iter().map(lit);
+            match it.next() {
+                Some(first) => {
+                    let rest = it;
+                    quote!(__d[#first] #(.max(__d[#rest]))*)
+                }
+                None => quote!(0),
+            }
+        })
+        .collect()
+}
+
 /// Emits the layout of a program's slots: offsets per slot for the current
 /// rows and widths, growing the slab if needed.
 pub(crate) fn layout(slots: &Slots, p: &Program) -> TokenStream {
     let s = slots.members.len();
-    let sizes = slots.members.iter().map(|mem| {
-        let mut classes: Vec<usize> = mem.iter().map(|b| p.bufs[b.0].class).collect();
-        classes.sort_unstable();
-        classes.dedup();
-        let mut it = classes.into_iter().map(lit);
-        match it.next() {
-            Some(first) => {
-                let rest = it;
-                quote!(__d[#first] #(.max(__d[#rest]))*)
-            }
-            None => quote!(0),
-        }
-    });
+    let sizes = slot_sizes(slots, p);
     let s1 = lit(s + 1);
     let sl = lit(s);
     quote! {

@@ -70,6 +70,10 @@ pub fn stub(m: &Model) -> TokenStream {
             pub fn try_forward(&self, x: &#dz::Variable<T>) -> #dz::Result<#dz::Variable<T>> { #never }
             /// Stub: the `model!` has errors.
             pub fn plan(&self) -> #dz::compiled::Plans { #never }
+            /// Stub: the `model!` has errors.
+            pub fn workspace_bytes(&self) -> usize { #never }
+            /// Stub: the `model!` has errors.
+            pub fn release_memory(&mut self) { #never }
         }
 
         #[allow(unused_variables, unreachable_code, clippy::all)]
@@ -88,6 +92,8 @@ pub fn stub(m: &Model) -> TokenStream {
             fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn share(&self) -> Self { #never }
             fn workspace_bytes(&self) -> usize { #never }
+            fn bytes_per_row(&self, in_width: usize, inference: bool) -> usize { #never }
+            fn release_memory(&mut self) { #never }
             fn forward_graph(&self, x: &#dz::Variable<T>) -> #dz::Variable<T> { #never }
         }
 

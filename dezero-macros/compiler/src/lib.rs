@@ -23,6 +23,7 @@ mod ctxt;
 mod emit;
 mod emit_check;
 mod emit_impl;
+mod emit_memory;
 mod emit_pass;
 mod emit_step;
 mod expand;

@@ -100,6 +100,7 @@
 //! thread that finds it busy computes the whole product itself, with the
 //! same result, as the helper takes whole rows).
 
+mod blocks;
 mod check;
 mod grads;
 mod model;
@@ -107,6 +108,7 @@ mod plan;
 mod split;
 mod workspace;
 
+pub use blocks::*;
 pub use check::*;
 pub use grads::*;
 pub use model::*;

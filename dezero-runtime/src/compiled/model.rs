@@ -76,6 +76,19 @@ pub trait CompiledModel<T: Scalar>: Layer<T> + Sized + 'static {
     /// Bytes held by the workspace (and the workspaces of nested models).
     fn workspace_bytes(&self) -> usize;
 
+    /// Bytes of workspace a batch row takes in the split pass
+    /// ([`forward_split`](CompiledModel::forward_split), the pass a
+    /// nesting model's training pass and the define-by-run node run), or
+    /// with `inference` in the inference plan, for inputs of width
+    /// `in_width`; nested models' included. 0 if the width does not fit.
+    fn bytes_per_row(&self, in_width: usize, inference: bool) -> usize;
+
+    /// Frees the workspace (and the workspaces of nested models): the
+    /// next pass allocates what it needs again. A
+    /// [`backward_split`](CompiledModel::backward_split) must not follow
+    /// before the next `forward_split`.
+    fn release_memory(&mut self);
+
     /// `y = model(x)` recorded with define-by-run Functions (`Linear`'s
     /// `forward`, `sigmoid`, `+`, …): the same math as the fused passes, for
     /// a backward pass that records its own graph (`create_graph`) through
@@ -121,12 +134,27 @@ pub trait BuildFrom<Args>: Sized {
 /// The node holds its own copy of the model ([`CompiledModel::share`]: the
 /// same parameters, a workspace of its own) in an `AtomicRefCell`, since
 /// backward takes `&self` and a Function must be `Sync`.
+///
+/// # Memory
+///
+/// A batch of at most one block ([`block_rows`](super::block_rows) of the
+/// model's split pass) keeps its activations in the node's workspace from
+/// the forward pass to the backward pass, as a fused backward needs. A
+/// larger batch is run in blocks and keeps none: the forward pass writes
+/// the output block by block in one block's workspace, and the backward
+/// pass computes each block's activations again (from the input, which the
+/// graph keeps anyway, and the parameters as they are then) before its
+/// backward. The node then holds one block's workspace, at the price of a
+/// second forward pass.
 pub struct CompiledNode<M> {
     model: AtomicRefCell<M>,
     in_width: usize,
     out_width: usize,
     rows: usize,
     nparams: usize,
+    /// Rows per block, when the batch is larger (activations are then
+    /// computed again in the backward pass).
+    block: Option<usize>,
 }
 
 impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
@@ -139,7 +167,16 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
         let mut y = ArrayD::zeros(IxDyn(&[self.rows, self.out_width]));
         let out = y.as_slice_mut().expect("zeros are contiguous");
         let xs = x.as_slice().expect("made standard");
-        match self.model.get_mut().forward_split(xs, self.rows, out) {
+        let done = match self.block {
+            None => self.model.get_mut().forward_split(xs, self.rows, out),
+            Some(b) => {
+                let (model, wi, wo) = (self.model.get_mut(), self.in_width, self.out_width);
+                xs.chunks(b * wi)
+                    .zip(out.chunks_mut(b * wo))
+                    .try_for_each(|(x, y)| model.forward_split(x, x.len() / wi, y))
+            }
+        };
+        match done {
             Ok(()) => {}
             // Operators are infallible: the report waits for `try_forward`
             // or `try_backward`, and the output is poisoned rather than
@@ -166,12 +203,28 @@ impl<T: Scalar, M: CompiledModel<T>> Function<T> for CompiledNode<M> {
         let gy = gys[0].data().as_standard_layout().into_owned();
         let mut gx = ArrayD::zeros(IxDyn(&[self.rows, self.in_width]));
         let mut sink = VecGrads::new(xs[1..1 + self.nparams].to_vec());
-        let done = self.model.borrow_mut().backward_split(
-            gy.as_slice().expect("owned standard"),
-            Some(gx.as_slice_mut().expect("zeros are contiguous")),
-            false,
-            &mut sink,
-        );
+        let gy = gy.as_slice().expect("owned standard");
+        let gx_out = gx.as_slice_mut().expect("zeros are contiguous");
+        let mut model = self.model.borrow_mut();
+        let done = match self.block {
+            None => model.backward_split(gy, Some(gx_out), false, &mut sink),
+            Some(b) => {
+                let xd = xs[0].data();
+                let x = xd.as_standard_layout();
+                let x = x.as_slice().expect("standard layout");
+                let (wi, wo) = (self.in_width, self.out_width);
+                let mut y = vec![T::zero(); b * wo];
+                x.chunks(b * wi)
+                    .zip(gy.chunks(b * wo))
+                    .zip(gx_out.chunks_mut(b * wi))
+                    .try_for_each(|((x, gy), gx)| {
+                        let rows = x.len() / wi;
+                        model.forward_split(x, rows, &mut y[..rows * wo])?;
+                        model.backward_split(gy, Some(gx), false, &mut sink)
+                    })
+            }
+        };
+        drop(model);
         match done {
             Ok(()) => {}
             // The backward pass that called this rule picks the report up
@@ -243,12 +296,14 @@ pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
     let out_width = model.out_width(in_width)?;
     init_lazy_global(model, in_width)?;
     let params = model.params();
+    let block = super::block_rows(model.bytes_per_row(in_width, false));
     let node = CompiledNode {
         model: AtomicRefCell::new(model.share()),
         in_width,
         out_width,
         rows,
         nparams: params.len(),
+        block: (rows > block).then_some(block),
     };
     let mut inputs: Vec<&Variable<T>> = vec![x];
     inputs.extend(params.iter().map(|p| p.as_variable()));

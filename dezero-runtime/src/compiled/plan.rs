@@ -45,7 +45,10 @@ pub struct PlanSpec {
 /// after fusion, the buffer slots with their sizes per batch row, and the
 /// bytes planned against a naive plan that keeps every intermediate.
 ///
-/// Print it with `{}`; render it with [`Plan::to_dot`].
+/// Print it with `{}`; render it with [`Plan::to_dot`]. The text ends with
+/// the bytes per batch row, the rows of one block (a larger batch runs
+/// block by block, see [`block_rows`](super::block_rows)) and the bytes the
+/// model holds for its passes now (its `workspace_bytes()`).
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// The model type.
@@ -58,6 +61,12 @@ pub struct Plan {
     pub widths: Vec<Option<usize>>,
     /// Bytes per element.
     pub elem_bytes: usize,
+    /// The rows of one block of this plan's pass, if the widths are known:
+    /// a batch of more runs block by block.
+    pub block_rows: Option<usize>,
+    /// The bytes the model holds for its passes now (its
+    /// `workspace_bytes()`: one workspace serves both plans).
+    pub workspace_bytes: usize,
 }
 
 impl Plan {
@@ -158,13 +167,19 @@ impl fmt::Display for Plan {
             )?;
         }
         let show = |b: Option<usize>| b.map_or_else(|| "?".to_string(), |b| b.to_string());
-        write!(
+        writeln!(
             f,
             "bytes per batch row: planned {} in {} slots; naive {} ({} unfused intermediates kept)",
             show(self.planned_bytes_per_row()),
             self.spec.slots.len(),
             show(self.naive_bytes_per_row()),
             self.spec.values.len()
+        )?;
+        write!(
+            f,
+            "workspace: blocks of {} rows; {} bytes held now",
+            show(self.block_rows),
+            self.workspace_bytes
         )
     }
 }

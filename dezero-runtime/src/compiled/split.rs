@@ -110,7 +110,13 @@ impl<T: Scalar> Clone for RowSplit<T> {
 impl<T: Scalar> RowSplit<T> {
     /// Bytes held by the helper's workspace and gradient buffer.
     pub fn bytes(&self) -> usize {
-        self.ws.bytes() + self.buf.len() * std::mem::size_of::<T>()
+        self.ws.bytes() + self.buf.capacity() * std::mem::size_of::<T>()
+    }
+
+    /// Frees the helper's workspace and gradient buffer (the next split
+    /// pass allocates them again).
+    pub fn release(&mut self) {
+        *self = RowSplit::default();
     }
 
     /// Learns `model`'s parameters (again if they changed), takes each

@@ -9,25 +9,34 @@ use crate::scalar::Scalar;
 use crate::variable::Parameter;
 
 /// The memory a compiled model computes in: one slab of elements, cut into
-/// the slots its plan assigned, plus a buffer for inputs that are not
-/// contiguous.
+/// the slots its plan assigned, a buffer for inputs that are not
+/// contiguous, and `predict`'s output when it ran in several blocks.
 ///
-/// The slab grows when a batch larger than any before arrives, and is
-/// reused as it is otherwise, so a warm training step allocates nothing.
+/// The slab grows when a pass needs more than any before, and is reused
+/// as it is otherwise, so a warm training step allocates nothing. A pass
+/// needs at most one block of rows (see
+/// [`block_rows`](super::block_rows)), so the slab stays bounded whatever
+/// the batch; [`release`](Workspace::release) gives it back.
 ///
 /// ```
 /// let mut ws = dezero_runtime::compiled::Workspace::<f32>::new();
 /// ws.ensure(10);
 /// assert_eq!(ws.bytes(), 40);
-/// ws.ensure(4); // never shrinks
+/// ws.ensure(4); // never shrinks by itself
 /// assert_eq!(ws.slab.len(), 10);
+/// ws.release();
+/// assert_eq!(ws.bytes(), 0);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Workspace<T: Scalar> {
     /// The slots, back to back.
     pub slab: Vec<T>,
-    /// A contiguous copy of an input given as a non-contiguous view.
+    /// A contiguous copy of (a block of) an input given as a
+    /// non-contiguous view.
     pub xbuf: Vec<T>,
+    /// `predict`'s output for a batch of several blocks (empty otherwise:
+    /// one block's output is read in the slab).
+    pub out: Vec<T>,
     /// Rows of the last split forward pass (for its backward pass).
     pub rows: usize,
 }
@@ -38,6 +47,7 @@ impl<T: Scalar> Workspace<T> {
         Workspace {
             slab: Vec::new(),
             xbuf: Vec::new(),
+            out: Vec::new(),
             rows: 0,
         }
     }
@@ -49,9 +59,18 @@ impl<T: Scalar> Workspace<T> {
         }
     }
 
-    /// Bytes held by the slab and the input buffer.
+    /// Bytes held by the slab, the input buffer and the output buffer
+    /// (their capacity: what the allocator gave them).
     pub fn bytes(&self) -> usize {
-        (self.slab.len() + self.xbuf.len()) * std::mem::size_of::<T>()
+        (self.slab.capacity() + self.xbuf.capacity() + self.out.capacity())
+            * std::mem::size_of::<T>()
+    }
+
+    /// Frees every buffer: the next pass allocates what it needs again.
+    /// A split backward pass must not follow (its forward pass's values
+    /// are gone).
+    pub fn release(&mut self) {
+        *self = Workspace::new();
     }
 }
 
