@@ -9,7 +9,6 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use dezero::compiled::CompiledModel;
 use dezero::prelude::*;
 use ndarray::Ix2;
 

@@ -72,7 +72,7 @@ fn a_blocked_prediction_is_the_unblocked_one_to_the_bit() {
     let x = data::<f64>(ROWS, 5);
     let x32 = x.mapv(|v| v as f32);
     // A non-contiguous view of the same rows: blocks are staged.
-    let xt = x.t().to_owned();
+    let xt = x.t().as_standard_layout().into_owned();
     let mut a = TwoLayerNet::<f64>::new(10, 2);
     let mut b = Net::<f64>::new(16);
     let mut c = Net::<f32>::new(16);
@@ -93,6 +93,7 @@ fn a_blocked_prediction_is_the_unblocked_one_to_the_bit() {
         c.predict(x32.view()).expect("fits").to_owned(),
     );
     assert_eq!(whole, blocked);
+    assert!(xt.t().as_slice().is_none());
     assert_eq!(b.predict(xt.t()).expect("fits"), whole.1);
     // The workspace holds one block, and the output.
     let per_row = b.plan().predict.planned_bytes_per_row().expect("known");

@@ -8,7 +8,7 @@
 //! Every test here sets two threads: the setting is global to the process,
 //! and this file is its own test binary.
 
-use dezero::compiled::{split_point, CompiledModel};
+use dezero::compiled::split_point;
 use dezero::functions::{mean_squared_error, relu, sigmoid, softmax_cross_entropy, tanh};
 use dezero::prelude::*;
 use ndarray::Array2;

@@ -4,12 +4,13 @@
 //! compiled model can nest it and a define-by-run graph can call it
 //! ([`CompiledModel`]), with the define-by-run node whose backward is the
 //! fused backward ([`CompiledNode`]), and the plan description a compiled
-//! model prints ([`Plans`]), and the non-finite check of its passes
-//! (`check.rs`).
+//! model prints ([`Plans`]), the non-finite check of its passes
+//! (`check.rs`), and the running of a large batch in row blocks, which
+//! keeps the workspace bounded ([`block_rows`], [`set_block_bytes`]).
 //!
 //! Users meet these types through a compiled model's methods
-//! (`plan()`, `forward`); the generated code reaches them through
-//! `dezero::__private`.
+//! (`plan()`, `forward`, `workspace_bytes()`, `release_memory()`); the
+//! generated code reaches them through `dezero::__private`.
 //!
 //! # Threads: Send and Sync
 //!

@@ -303,7 +303,8 @@ pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
         out_width,
         rows,
         nparams: params.len(),
-        block: (rows > block).then_some(block),
+        // (a width of 0 has nothing to cut in blocks)
+        block: (rows > block && in_width > 0 && out_width > 0).then_some(block),
     };
     let mut inputs: Vec<&Variable<T>> = vec![x];
     inputs.extend(params.iter().map(|p| p.as_variable()));
