@@ -259,3 +259,28 @@ fn the_workspace_is_shown_and_given_back() {
     m.release_memory();
     assert_eq!(m.predict(x.view()).expect("fits"), a);
 }
+
+#[test]
+fn a_nan_in_a_later_block_is_reported_at_its_row_of_the_batch() {
+    let _b = budget(1);
+    random::seed(8);
+    let mut x = data::<f64>(ROWS, 5);
+    let at = 2 * MIN_BLOCK_ROWS + 7;
+    x[[at, 2]] = f64::NAN;
+    let t = data::<f64>(ROWS, 2);
+    let mut m = TwoLayerNet::<f64>::new(10, 2);
+    let _check = dezero::check_finite();
+    for r in [
+        m.predict(x.view()).map(|_| ()),
+        m.forward_backward(x.view(), t.view()).map(|_| ()),
+    ] {
+        match r {
+            Err(dezero::Error::NonFinite(r)) => {
+                assert_eq!(r.op, "affine+sigmoid l1");
+                assert_eq!(r.index[0], at, "{r}");
+                assert_eq!(r.input_shapes[0], [ROWS, 5], "{r}");
+            }
+            other => panic!("expected a non-finite report, got {other:?}"),
+        }
+    }
+}
