@@ -140,6 +140,12 @@ pub(crate) fn emit_layer_impl(c: &Compiled) -> TokenStream {
 
             /// One define-by-run node whose backward is the fused backward pass.
             ///
+            /// The node keeps a batch's activations for its backward pass
+            /// in a workspace of its own, up to one block of rows (see
+            /// `plan()`); a larger batch keeps none, and its backward pass
+            /// computes them again block by block (see
+            /// `dezero::compiled::CompiledNode`).
+            ///
             /// # Panics
             /// If `x` does not fit the model (see `try_forward`).
             fn forward(&self, x: &#dz::Variable<T>) -> #dz::Variable<T> {
