@@ -4,8 +4,9 @@
 //! compiled model can nest it and a define-by-run graph can call it
 //! ([`CompiledModel`]), with the define-by-run node whose backward is the
 //! fused backward ([`CompiledNode`]), and the plan description a compiled
-//! model prints ([`Plans`]), and the non-finite check of its passes
-//! (`check.rs`).
+//! model prints ([`Plans`]), the non-finite check of its passes
+//! (`check.rs`), and what its methods accept as a batch ([`Batch`]) and
+//! refuse (`input.rs`).
 //!
 //! Users meet these types through a compiled model's methods
 //! (`plan()`, `forward`); the generated code reaches them through
@@ -102,6 +103,7 @@
 
 mod check;
 mod grads;
+mod input;
 mod model;
 mod plan;
 mod split;
@@ -109,6 +111,7 @@ mod workspace;
 
 pub use check::*;
 pub use grads::*;
+pub use input::*;
 pub use model::*;
 pub use plan::*;
 pub use split::*;
