@@ -1,6 +1,7 @@
 //! A warm compiled training step allocates nothing: with a counting global
 //! allocator, after one warm-up step, 100 steps of `cleargrads` +
-//! `forward_backward` + an optimizer update allocate 0 bytes.
+//! `forward_backward` + an optimizer update allocate 0 bytes (and so do
+//! warm `predict` and `predict_into` calls).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -160,4 +161,18 @@ fn warm_training_steps_allocate_nothing() {
         }
     });
     assert_eq!(bytes, 0, "100 warm predictions allocated {bytes} bytes");
+
+    // into the caller's buffer: allocates once, the first time
+    let mut out = Array2::zeros((0, 0));
+    wide.predict_into(xw.view(), &mut out).expect("fits");
+    assert_eq!(out, wide.predict(xw.view()).expect("fits"));
+    let bytes = allocated(|| {
+        for _ in 0..100 {
+            wide.predict_into(xw.view(), &mut out).expect("fits");
+        }
+    });
+    assert_eq!(
+        bytes, 0,
+        "100 warm predict_into calls allocated {bytes} bytes"
+    );
 }

@@ -517,6 +517,41 @@ fn accuracy_panics_on_a_target_count_mismatch() {
     accuracy(&Variable::new(rand(&[4, 3], 0)), &[0, 1]);
 }
 
+/// A class `y` has no score for is a mistake, as in `softmax_cross_entropy`
+/// (and a compiled model's `accuracy`), not a miss.
+#[test]
+#[should_panic(expected = "accuracy: target 3 is out of range for y of shape [2, 3]")]
+fn accuracy_panics_on_a_target_out_of_range() {
+    accuracy(&Variable::new(rand(&[2, 3], 0)), &[0, 3]);
+}
+
+/// No rows: the mean over nothing is refused, not NaN, by the losses and
+/// `accuracy` alike (a compiled model returns the same refusal as `Err`).
+#[test]
+fn losses_and_accuracy_refuse_a_batch_of_no_rows() {
+    let y = Variable::new(ArrayD::<f64>::zeros(IxDyn(&[0, 3])));
+    let message = |f: &dyn Fn()| {
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("panics");
+        p.downcast_ref::<String>().cloned().expect("a message")
+    };
+    assert_eq!(
+        message(&|| {
+            accuracy(&y, &[]);
+        }),
+        "accuracy: y of shape [0, 3] has no rows (a mean over no rows is undefined)"
+    );
+    assert_eq!(
+        message(&|| drop(softmax_cross_entropy(&y, &[]))),
+        "softmax_cross_entropy: x of shape [0, 3] has no rows (a mean over no rows is undefined)"
+    );
+    assert_eq!(
+        message(&|| drop(mean_squared_error(&y, &y))),
+        "mean_squared_error: x0 of shape [0, 3] has no rows (a mean over no rows is undefined)"
+    );
+    assert!(message(&|| drop(mean_squared_error_simple(&y, &y)))
+        .starts_with("mean_squared_error_simple: x0 - x1 of shape [0, 3] has no rows"));
+}
+
 // ---------------------------------------------------------------------------
 // Clip, max, min.
 

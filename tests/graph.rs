@@ -1,6 +1,9 @@
 //! DOT output of define-by-run graphs, as DeZero's `get_dot_graph` writes
 //! it, and drawing through Graphviz's `dot`.
 
+#[path = "common/tools.rs"]
+mod tools;
+
 use dezero::functions::{exp, sin};
 use dezero::graph::{get_dot_graph, plot_dot_graph, render_dot_with};
 use dezero::{Error, Variable};
@@ -130,16 +133,14 @@ fn output_without_extension_is_refused() {
 }
 
 /// With Graphviz installed the PNG is written; without it the error names
-/// `dot`. Either way something is checked.
+/// `dot` (and the drawing is reported skipped, or fails the test when
+/// `DEZERO_REQUIRE_TOOLS=1`: see `tests/common/tools.rs`).
 #[test]
 fn plot_dot_graph_draws_png_or_names_dot() {
     let x = named(&[2], "x");
     let y = &sin(&x) + &x;
     let out = std::env::temp_dir().join(format!("dezero-graph-{}.png", std::process::id()));
-    let have_dot = std::process::Command::new("dot")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let have_dot = tools::dot("plot_dot_graph_draws_png_or_names_dot (the PNG it draws)");
     let result = plot_dot_graph(&y, true, &out);
     if have_dot {
         result.expect("dot is installed, so the graph is drawn");

@@ -521,13 +521,11 @@ fn duplicate_keys_are_refused() {
 // ---------------------------------------------------------------------------
 // NumPy reads what we write.
 
-/// The Python with NumPy: `$DEZERO_PYTHON`, else `python3`.
-fn python() -> String {
-    std::env::var("DEZERO_PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
 #[test]
 fn numpy_reads_our_file() {
+    let Some(py) = common::tools::numpy("numpy_reads_our_file") else {
+        return;
+    };
     let dir = TempDir::new("numpy");
     let path = dir.join("mlp.npz");
     let model = trained_mlp(2);
@@ -541,18 +539,15 @@ out = {k: {"dtype": str(f[k].dtype), "shape": list(f[k].shape),
            "bits": [int(b) for b in f[k].view(np.uint32).ravel()]} for k in f.files}
 print(json.dumps({"files": list(f.files), "arrays": out}))
 "#;
-    let py = python();
     let out = Command::new(&py)
         .arg("-c")
         .arg(script)
         .arg(&path)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `{py}` (set DEZERO_PYTHON to a Python with NumPy): {e}")
-        });
+        .unwrap_or_else(|e| panic!("cannot run `{py}`: {e}"));
     assert!(
         out.status.success(),
-        "`{py}` failed (it needs NumPy: `pip install numpy`, or set DEZERO_PYTHON): {}",
+        "`{py}` failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json from python");

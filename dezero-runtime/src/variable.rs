@@ -28,8 +28,12 @@ use crate::scalar::Scalar;
 pub(crate) type VarCell<T> = AtomicRefCell<VarInner<T>>;
 
 pub(crate) struct VarInner<T: Scalar> {
-    /// `None` once freed by hand (the book's `t.data = None` in `linear_simple`).
+    /// `None` once freed by hand (the book's `t.data = None` in
+    /// `linear_simple`), or until a lazy layer's first call (`lazy`).
     data: Option<ArrayD<T>>,
+    /// Whether missing data awaits a lazy layer's first call rather than
+    /// having been freed, so that a panic says which.
+    lazy: bool,
     grad: Option<Variable<T>>,
     /// A gradient array a compiled model's `cleargrads` set aside rather
     /// than freed, for its next pass to overwrite (see
@@ -74,6 +78,22 @@ pub(crate) struct VarInner<T: Scalar> {
 /// assert_eq!(x.grad().unwrap().data()[[0]], 6.0);
 /// ```
 pub struct Variable<T: Scalar = f32>(Arc<VarCell<T>>);
+
+/// The panic of a method that needs data a variable does not have: freed
+/// by hand, or not yet set by a lazy layer's first call.
+#[cold]
+#[track_caller]
+fn absent(name: Option<&str>, lazy: bool) -> ! {
+    let name = name.map(|n| format!(" `{n}`")).unwrap_or_default();
+    if lazy {
+        panic!(
+            "parameter{name} is not initialised yet: its layer takes its input size from \
+             its first call, so it has no data (and no shape) until the model is called once \
+             (or built with an input size, as `with_rng` or `Linear::with_in` do)"
+        )
+    }
+    panic!("variable{name}'s data was freed (see Variable::free_data)")
+}
 
 impl<T: Scalar> Clone for Variable<T> {
     fn clone(&self) -> Self {
@@ -133,6 +153,7 @@ impl<T: Scalar> Variable<T> {
     pub fn new(data: ArrayD<T>) -> Self {
         Variable(Arc::new(AtomicRefCell::new(VarInner {
             data: Some(data),
+            lazy: false,
             grad: None,
             spare_grad: None,
             name: None,
@@ -185,7 +206,7 @@ impl<T: Scalar> Variable<T> {
         AtomicRef::map(self.0.borrow(), |v| {
             v.data
                 .as_ref()
-                .expect("variable's data was freed (see Variable::free_data)")
+                .unwrap_or_else(|| absent(v.name.as_deref(), v.lazy))
         })
     }
 
@@ -198,7 +219,7 @@ impl<T: Scalar> Variable<T> {
         let data = AtomicRef::map(inner, |v| {
             v.data
                 .as_ref()
-                .expect("variable's data was freed (see Variable::free_data)")
+                .unwrap_or_else(|| absent(v.name.as_deref(), v.lazy))
         });
         (data, generation)
     }
@@ -224,11 +245,17 @@ impl<T: Scalar> Variable<T> {
         f: impl FnOnce(&mut ArrayD<T>, &ArrayD<T>) -> R,
     ) -> Option<R> {
         let mut inner = self.0.borrow_mut();
-        let VarInner { data, grad, .. } = &mut *inner;
+        let VarInner {
+            data,
+            grad,
+            name,
+            lazy,
+            ..
+        } = &mut *inner;
         let grad = grad.as_ref()?.data_ref();
         let data = data
             .as_mut()
-            .expect("variable's data was freed (see Variable::free_data)");
+            .unwrap_or_else(|| absent(name.as_deref(), *lazy));
         Some(f(data, &grad))
     }
 
@@ -241,7 +268,7 @@ impl<T: Scalar> Variable<T> {
         AtomicRefMut::map(self.0.borrow_mut(), |v| {
             v.data
                 .as_mut()
-                .expect("variable's data was freed (see Variable::free_data)")
+                .unwrap_or_else(|| absent(v.name.as_deref(), v.lazy))
         })
     }
 
@@ -251,13 +278,25 @@ impl<T: Scalar> Variable<T> {
     /// If the data is borrowed at the same moment (by a guard held on this
     /// thread, or by another thread).
     pub fn set_data(&self, data: ArrayD<T>) {
-        self.0.borrow_mut().data = Some(data);
+        let mut inner = self.0.borrow_mut();
+        inner.data = Some(data);
+        inner.lazy = false;
     }
 
     /// Frees the data while keeping the variable in the graph (the book's
     /// `t.data = None`); only safe when no backward rule reads it.
     pub fn free_data(&self) {
-        self.0.borrow_mut().data = None;
+        let mut inner = self.0.borrow_mut();
+        inner.data = None;
+        inner.lazy = false;
+    }
+
+    /// Leaves the data absent until a lazy layer's first call sets it (a
+    /// `Linear` without `in_size`: DeZero's `Parameter(None)`).
+    pub(crate) fn await_first_call(&self) {
+        let mut inner = self.0.borrow_mut();
+        inner.data = None;
+        inner.lazy = true;
     }
 
     /// Whether the data is present (false after [`free_data`](Variable::free_data)).
@@ -320,11 +359,13 @@ impl<T: Scalar> Variable<T> {
                 data,
                 grad,
                 spare_grad,
+                name,
+                lazy,
                 ..
             } = &mut *inner;
             let dim = data
                 .as_ref()
-                .expect("variable's data was freed (see Variable::free_data)")
+                .unwrap_or_else(|| absent(name.as_deref(), *lazy))
                 .raw_dim();
             let spare = spare_grad.take().filter(|g| {
                 g.0.borrow()
@@ -351,7 +392,10 @@ impl<T: Scalar> Variable<T> {
     /// The shape of the data.
     ///
     /// # Panics
-    /// If the data was freed.
+    /// If the data was freed, or is not there yet: a lazy layer's weight
+    /// (a `Linear` built without `in_size`, alone or in a `model!`) gets its
+    /// data, and so its shape, at the layer's first call; the message says
+    /// so. [`has_data`](Variable::has_data) tells beforehand.
     pub fn shape(&self) -> Vec<usize> {
         self.data_ref().shape().to_vec()
     }

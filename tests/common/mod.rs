@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod tools;
+
 use std::path::PathBuf;
 
 use dezero::io::NpzFile;

@@ -15,6 +15,7 @@ use syn::spanned::Spanned;
 use syn::Ident;
 
 use crate::check;
+use crate::emit_api::{emit_check_args, emit_predict_forms};
 use crate::emit_impl::{emit_compiled_impl, emit_layer_impl, emit_plan};
 use crate::emit_memory::emit_memory;
 use crate::emit_pass::{emit_accuracy, emit_predict, emit_split, emit_train};
@@ -76,6 +77,8 @@ pub fn emit(c: &Compiled) -> TokenStream {
     let layer_impl = emit_layer_impl(c);
     let compiled_impl = emit_compiled_impl(c);
     let args = ctor_params(m);
+    let check_args = emit_check_args(c, &args);
+    let predict_forms = emit_predict_forms(c);
     let arg_names: Vec<&Ident> = check::ctor_args(m).map(|a| &a.ident).collect();
     let arg_types: Vec<&syn::Type> = check::ctor_args(m).map(|a| &a.ty).collect();
     // At the model's name, where an error about a nested model's
@@ -85,14 +88,30 @@ pub fn emit(c: &Compiled) -> TokenStream {
             fn build_from(
                 (#(#arg_names,)*): (#(#arg_types,)*),
                 __rng: ::core::option::Option<&mut ::dezero::__private::random::RandomState>,
-            ) -> Self {
+            ) -> ::dezero::__private::Result<Self> {
+                Self::__check_args(#(#arg_names),*)?;
                 Self::__build(#(#arg_names,)* __rng)
             }
         }
     };
     let new_doc = format!(
         "Builds a `{name_str}` (layers with a known input size are initialised now from \
-         the global random stream, the others at the first call, as define-by-run would)."
+         the global random stream, the others at the first call, as define-by-run would).\n\n\
+         # Panics\n\
+         If the arguments disagree with the declaration, with `try_new`'s message: two \
+         arguments (or an argument and a literal) that set one width must be equal, and a \
+         `softmax_cross_entropy` output needs at least 2 classes."
+    );
+    let try_new_doc = format!(
+        "Builds a `{name_str}` as `new` does, or says which constructor arguments disagree \
+         with the declaration.\n\n\
+         # Errors\n\
+         `Error::Shape` naming `{name_str}::new` and the arguments, before anything is \
+         built: if two arguments (or an argument and a literal) that the declaration makes \
+         one width differ (`a: Linear(h1), b: Linear(h2)` with `a(x) + b(x)`), or if an \
+         argument gives a `softmax_cross_entropy` output fewer than 2 classes; a nested \
+         model's own error (naming it) if the arguments it is built from disagree with its \
+         declaration."
     );
     quote! {
         #strukt
@@ -102,20 +121,33 @@ pub fn emit(c: &Compiled) -> TokenStream {
         impl<T: #dz::Scalar> #name<T> {
             #[doc = #new_doc]
             pub fn new(#(#args),*) -> Self {
+                match Self::try_new(#(#arg_names),*) {
+                    ::core::result::Result::Ok(__m) => __m,
+                    ::core::result::Result::Err(__e) => ::core::panic!("{}", __e),
+                }
+            }
+
+            #[doc = #try_new_doc]
+            pub fn try_new(#(#args),*) -> #dz::Result<Self> {
+                Self::__check_args(#(#arg_names),*)?;
                 Self::__build(#(#arg_names,)* ::core::option::Option::None)
             }
+
+            #check_args
 
             /// Builds the model and initialises every layer now from `rng`, as the
             /// first call with inputs of width `in_size` would.
             ///
             /// # Errors
-            /// If `in_size` does not fit a layer declared with an input size.
+            /// As `try_new`; if `in_size` does not fit a layer declared with
+            /// an input size.
             pub fn with_rng(
                 #(#args,)*
                 in_size: usize,
                 rng: &mut #dz::random::RandomState,
             ) -> #dz::Result<Self> {
-                let __m = Self::__build(#(#arg_names,)* ::core::option::Option::Some(&mut *rng));
+                Self::__check_args(#(#arg_names),*)?;
+                let __m = Self::__build(#(#arg_names,)* ::core::option::Option::Some(&mut *rng))?;
                 let __d = __m.__resolve(in_size, 0)?;
                 __m.__init_lazy(&__d, rng)?;
                 ::core::result::Result::Ok(__m)
@@ -150,6 +182,7 @@ pub fn emit(c: &Compiled) -> TokenStream {
 
             #train
             #predict
+            #predict_forms
             #accuracy
             #split
             #plan_fn
@@ -280,7 +313,7 @@ fn emit_build(c: &Compiled) -> TokenStream {
                 // `#dz`, which is at the macro call), so that the error's
                 // notes point into the field too.
                 let call = quote_spanned! {ty.span()=>
-                    ::dezero::__private::compiled::BuildFrom::build_from((#(#args,)*), __rng.as_deref_mut())
+                    ::dezero::__private::compiled::BuildFrom::build_from((#(#args,)*), __rng.as_deref_mut())?
                 };
                 quote!(let #ident = #call;)
             }
@@ -293,14 +326,14 @@ fn emit_build(c: &Compiled) -> TokenStream {
         pub fn __build(
             #(#args,)*
             mut __rng: ::core::option::Option<&mut #dz::random::RandomState>,
-        ) -> Self {
+        ) -> #dz::Result<Self> {
             #(#inits)*
-            Self {
+            ::core::result::Result::Ok(Self {
                 #(#names,)*
                 __ws: #dz::compiled::Workspace::new(),
                 __split: ::core::default::Default::default(),
                 __split_dims: [0; #k],
-            }
+            })
         }
     }
 }

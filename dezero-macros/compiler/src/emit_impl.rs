@@ -237,7 +237,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                 self.__backward_split(gy, gx, acc, sink)
             }
 
-            fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> {
+            fn predict_rows(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> {
                 if rows == 0 {
                     return ::core::result::Result::Ok(());
                 }

@@ -25,9 +25,9 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
         return quote_spanned! {c.model.ident.span()=>
             #[doc = #doc]
             #[allow(unreachable_code)]
-            pub fn forward_backward<__U>(
+            pub fn forward_backward<__X, __U>(
                 &mut self,
-                _x: ::dezero::__private::ndarray::ArrayView2<'_, T>,
+                _x: __X,
                 _t: __U,
             ) -> ::dezero::__private::Result<T>
             where
@@ -42,10 +42,17 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     };
     let cy = lit(c.shapes.value_class[loss.y.0]);
     let who = format!("{model} loss ({})", loss.kind.name());
-    let (t_ty, t_check, t_doc) = match loss.kind {
+    let who_fb = format!("{model}.forward_backward");
+    let t_lt = match loss.kind {
+        LossKind::MeanSquaredError => quote!(, '__t),
+        LossKind::SoftmaxCrossEntropy => quote!(),
+    };
+    let (t_ty, t_pub, t_check, t_doc) = match loss.kind {
         LossKind::MeanSquaredError => (
             quote!(#nd::ArrayView2<'_, T>),
+            quote!(impl #dz::compiled::Batch<'__t, T>),
             quote! {
+                let t = #dz::compiled::Batch::into_matrix(t, #who)?;
                 if t.shape() != [__rows, __d[#cy]] {
                     return ::core::result::Result::Err(#dz::Error::Shape {
                         op: ::std::string::String::from(#who),
@@ -59,6 +66,7 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
         ),
         LossKind::SoftmaxCrossEntropy => (
             quote!(&[usize]),
+            quote!(&[usize]),
             quote! {
                 if t.len() != __rows {
                     return ::core::result::Result::Err(#dz::Error::Shape {
@@ -67,15 +75,10 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
                         got: ::std::format!("{}", t.len()),
                     });
                 }
-                if let ::core::option::Option::Some(__bad) = t.iter().find(|&&__c| __c >= __d[#cy]) {
-                    return ::core::result::Result::Err(#dz::Error::Shape {
-                        op: ::std::string::String::from(#who),
-                        expected: ::std::format!("class targets below {}", __d[#cy]),
-                        got: ::std::format!("{}", __bad),
-                    });
-                }
+                #dz::compiled::check_classes(t, __d[#cy], #who)?;
             },
-            "`t` holds one class index per row (DeZero's `softmax_cross_entropy`).",
+            "`t` holds one class index per row (DeZero's `softmax_cross_entropy`), below the \
+             output's width, which must be at least 2.",
         ),
     };
     let e = StepEmitter { c, p, slots };
@@ -172,9 +175,12 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
          each thread runs the pass on half the rows (see `dezero::compiled::split_point`). \
          The gradients' sums then come out in another order, so their last bits may differ \
          from one thread's.\n\n\
+         `x` is a matrix: a 2-dimensional view, a dynamic-rank view of two axes, or a \
+         reference to an array (see `dezero::compiled::Batch`).\n\n\
          # Errors\n\
-         If `x`'s width does not fit the model or `t` does not fit the output, naming the \
-         layer; the model is left untouched.\n\n\
+         If `x` is not a matrix or has no rows, naming the model; if `x`'s width does not \
+         fit the model or `t` does not fit the output, naming the layer. The model is left \
+         untouched: a fresh model's lazy layers stay uninitialised.\n\n\
          In check-finite mode (`dezero::check_finite()`, `DEZERO_CHECK_FINITE=1`), \
          `Error::NonFinite` naming the first step of the training plan (as `plan()` \
          prints it) that wrote a NaN or an infinity, with its inputs' shapes. A forward \
@@ -187,11 +193,12 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub fn forward_backward(
+        pub fn forward_backward<'__x #t_lt>(
             &mut self,
-            x: #nd::ArrayView2<'_, T>,
-            t: #t_ty,
+            x: impl #dz::compiled::Batch<'__x, T>,
+            t: #t_pub,
         ) -> #dz::Result<T> {
+            let x = #dz::compiled::batch(x, #who_fb)?;
             let __rows = x.nrows();
             let __d = self.__resolve(x.ncols(), __rows)?;
             #t_check
@@ -274,10 +281,16 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
     } else {
         quote!(&self)
     };
+    let who = format!("{}.predict", c.model.ident);
     quote! {
         /// The model's output for `x` by the inference plan (no activations
         /// kept for a backward pass, fewer slots); a view into the workspace,
-        /// valid until the next call.
+        /// valid until the next call (`predict_owned` returns an array of
+        /// its own, `predict_into` fills one).
+        ///
+        /// `x` is a matrix: a 2-dimensional view, a dynamic-rank view of
+        /// two axes, or a reference to an array (see
+        /// `dezero::compiled::Batch`).
         ///
         /// A batch of more rows than one block (`plan()` prints it) is run
         /// block by block, so that the workspace stays bounded by a block
@@ -286,15 +299,18 @@ pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
         /// call of one block, or `release_memory()`.
         ///
         /// # Errors
-        /// If `x`'s width does not fit the model, naming the layer. In
+        /// If `x` is not a matrix or has no rows, naming the model (a fresh
+        /// model's lazy layers then stay uninitialised); if `x`'s width
+        /// does not fit the model, naming the layer. In
         /// check-finite mode (`dezero::check_finite()`,
         /// `DEZERO_CHECK_FINITE=1`), `Error::NonFinite` naming the first
         /// step of the inference plan (as `plan()` prints it) that wrote a
         /// NaN or an infinity, with its inputs' shapes.
-        pub fn predict(
+        pub fn predict<'__x>(
             &mut self,
-            x: #nd::ArrayView2<'_, T>,
+            x: impl #dz::compiled::Batch<'__x, T>,
         ) -> #dz::Result<#nd::ArrayView2<'_, T>> {
+            let x = #dz::compiled::batch(x, #who)?;
             let __o = self.__predict_in(x, ::core::option::Option::None)?;
             ::core::result::Result::Ok(self.__ws.output(&__o))
         }
@@ -361,7 +377,6 @@ fn has_nested(c: &Compiled) -> bool {
 /// targets are classes): DeZero's `accuracy` of `predict`'s output.
 pub(crate) fn emit_accuracy(c: &Compiled) -> TokenStream {
     let dz = dz();
-    let nd = quote!(#dz::ndarray);
     match c.graph.loss {
         Some(l) if l.kind == LossKind::SoftmaxCrossEntropy => {}
         _ => return quote!(),
@@ -373,8 +388,14 @@ pub(crate) fn emit_accuracy(c: &Compiled) -> TokenStream {
         /// DeZero's `accuracy` of `predict(x)`.
         ///
         /// # Errors
-        /// If `t` does not hold one class per row of `x`, or as `predict`.
-        pub fn accuracy(&mut self, x: #nd::ArrayView2<'_, T>, t: &[usize]) -> #dz::Result<T> {
+        /// If `t` does not hold one class per row of `x`, or holds a class
+        /// the output has no column for; or as `predict`.
+        pub fn accuracy<'__x>(
+            &mut self,
+            x: impl #dz::compiled::Batch<'__x, T>,
+            t: &[usize],
+        ) -> #dz::Result<T> {
+            let x = #dz::compiled::batch(x, #who)?;
             if t.len() != x.nrows() {
                 return ::core::result::Result::Err(#dz::Error::Shape {
                     op: ::std::string::String::from(#who),
@@ -383,6 +404,7 @@ pub(crate) fn emit_accuracy(c: &Compiled) -> TokenStream {
                 });
             }
             let __y = self.predict(x)?;
+            #dz::compiled::check_classes(t, __y.ncols(), #who)?;
             ::core::result::Result::Ok(#dz::kernels::accuracy_rows(__y, t))
         }
     }

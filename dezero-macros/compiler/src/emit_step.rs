@@ -182,7 +182,7 @@ impl StepEmitter<'_> {
                 let bind = self.bind(&[x], Some(y));
                 let ident = &self.c.graph.layer(layer).ident;
                 if self.p.mode == Mode::Predict {
-                    quote! { #bind #cm::predict_into(&mut self.#ident, __r0, __rows, __w)?; }
+                    quote! { #bind #cm::predict_rows(&mut self.#ident, __r0, __rows, __w)?; }
                 } else {
                     quote! { #bind #cm::forward_split(&mut self.#ident, __r0, __rows, __w)?; }
                 }

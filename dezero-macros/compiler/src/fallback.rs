@@ -57,15 +57,21 @@ pub fn stub(m: &Model) -> TokenStream {
             /// Stub: the `model!` has errors.
             pub fn new(#(#args),*) -> Self { #never }
             /// Stub: the `model!` has errors.
+            pub fn try_new(#(#args),*) -> #dz::Result<Self> { #never }
+            /// Stub: the `model!` has errors.
             pub fn with_rng(#(#args2,)* __in_size: usize, __rng: &mut #dz::random::RandomState) -> #dz::Result<Self> { #never }
             #[doc(hidden)]
-            pub fn __build(#(#args3,)* __rng: ::core::option::Option<&mut #dz::random::RandomState>) -> Self { #never }
+            pub fn __build(#(#args3,)* __rng: ::core::option::Option<&mut #dz::random::RandomState>) -> #dz::Result<Self> { #never }
             /// Stub: the `model!` has errors.
-            pub fn forward_backward<__U>(&mut self, x: #nd::ArrayView2<'_, T>, t: __U) -> #dz::Result<T> { #never }
+            pub fn forward_backward<__X, __U>(&mut self, x: __X, t: __U) -> #dz::Result<T> { #never }
             /// Stub: the `model!` has errors.
-            pub fn predict(&mut self, x: #nd::ArrayView2<'_, T>) -> #dz::Result<#nd::ArrayView2<'_, T>> { #never }
+            pub fn predict<__X>(&mut self, x: __X) -> #dz::Result<#nd::ArrayView2<'_, T>> { #never }
             /// Stub: the `model!` has errors.
-            pub fn accuracy(&mut self, x: #nd::ArrayView2<'_, T>, t: &[usize]) -> #dz::Result<T> { #never }
+            pub fn predict_owned<__X>(&mut self, x: __X) -> #dz::Result<#nd::Array2<T>> { #never }
+            /// Stub: the `model!` has errors.
+            pub fn predict_into<__X>(&mut self, x: __X, out: &mut #nd::Array2<T>) -> #dz::Result<()> { #never }
+            /// Stub: the `model!` has errors.
+            pub fn accuracy<__X>(&mut self, x: __X, t: &[usize]) -> #dz::Result<T> { #never }
             /// Stub: the `model!` has errors.
             pub fn try_forward(&self, x: &#dz::Variable<T>) -> #dz::Result<#dz::Variable<T>> { #never }
             /// Stub: the `model!` has errors.
@@ -89,7 +95,7 @@ pub fn stub(m: &Model) -> TokenStream {
             fn init_lazy(&self, in_width: usize, rng: &mut #dz::random::RandomState) -> #dz::Result<()> { #never }
             fn forward_split(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn backward_split(&mut self, gy: &[T], gx: ::core::option::Option<&mut [T]>, acc: bool, sink: &mut dyn #dz::compiled::GradSink<T>) -> #dz::Result<()> { #never }
-            fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
+            fn predict_rows(&mut self, x: &[T], rows: usize, y: &mut [T]) -> #dz::Result<()> { #never }
             fn share(&self) -> Self { #never }
             fn workspace_bytes(&self) -> usize { #never }
             fn bytes_per_row(&self, in_width: usize, inference: bool) -> usize { #never }
@@ -99,7 +105,7 @@ pub fn stub(m: &Model) -> TokenStream {
 
         #[allow(unused_variables, unreachable_code, clippy::all)]
         impl<T: #dz::Scalar> #dz::compiled::BuildFrom<(#(#arg_types,)*)> for #name<T> {
-            fn build_from(args: (#(#arg_types,)*), rng: ::core::option::Option<&mut #dz::random::RandomState>) -> Self { #never }
+            fn build_from(args: (#(#arg_types,)*), rng: ::core::option::Option<&mut #dz::random::RandomState>) -> #dz::Result<Self> { #never }
         }
 
         impl<T: #dz::Scalar> #dz::compiled::HasLoss for #name<T> {

@@ -21,6 +21,7 @@ mod autodiff;
 mod check;
 mod ctxt;
 mod emit;
+mod emit_api;
 mod emit_check;
 mod emit_impl;
 mod emit_memory;

@@ -7,7 +7,7 @@
 //! One function per op kind.
 
 use crate::ctxt::Ctxt;
-use crate::ir::{BinKind, Graph, LayerKind, Op, Size, ValueId};
+use crate::ir::{BinKind, Graph, LayerKind, LossKind, Op, Size, ValueId};
 
 /// The width classes of a graph.
 pub struct Shapes {
@@ -70,6 +70,7 @@ pub fn infer(cx: &Ctxt, g: &Graph) -> Shapes {
             Op::Binary { kind, a, b } => s.binary(i, kind, a, b),
         }
     }
+    s.loss_width();
     s.finish()
 }
 
@@ -198,6 +199,41 @@ impl Infer<'_> {
             );
         }
         self.union(y, a.0);
+    }
+
+    /// `softmax_cross_entropy` needs at least two classes: over one, the
+    /// softmax is 1 and the loss always 0. A literal width of 1 is refused
+    /// here, at the layer that declares it; one set by a constructor
+    /// argument is checked by the constructors.
+    fn loss_width(&mut self) {
+        let Some(loss) = self.g.loss else {
+            return;
+        };
+        if loss.kind != LossKind::SoftmaxCrossEntropy || self.lit(loss.y.0) != Some(1) {
+            return;
+        }
+        let root = self.find(loss.y.0);
+        let g = self.g;
+        // The layer whose declared `1` pins the width.
+        let declared = (0..g.layers.len()).find(|&l| {
+            let LayerKind::Linear {
+                in_size, out_size, ..
+            } = &g.layers[l].kind
+            else {
+                return false;
+            };
+            let one = |s: Option<&Size>| matches!(s, Some(Size::Lit(1)));
+            let (i, o) = (self.layer_in(l), self.layer_out(l));
+            (one(Some(out_size)) && self.find(o) == root)
+                || (one(in_size.as_ref()) && self.find(i) == root)
+        });
+        let msg = "`softmax_cross_entropy` needs an output of at least 2 classes, but this \
+                   width is 1 (over one class the loss is always 0); use \
+                   `mean_squared_error` for one output";
+        match declared {
+            Some(l) => self.cx.error_spanned_by(&g.layers[l].tokens, msg),
+            None => self.cx.error_spanned_by(&g.nodes[loss.y.0].tokens, msg),
+        }
     }
 
     /// Numbers the classes in order of first appearance and names them.

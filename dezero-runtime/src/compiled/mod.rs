@@ -5,8 +5,9 @@
 //! ([`CompiledModel`]), with the define-by-run node whose backward is the
 //! fused backward ([`CompiledNode`]), and the plan description a compiled
 //! model prints ([`Plans`]), the non-finite check of its passes
-//! (`check.rs`), and the running of a large batch in row blocks, which
-//! keeps the workspace bounded ([`block_rows`], [`set_block_bytes`]).
+//! (`check.rs`), what its methods accept as a batch ([`Batch`]) and
+//! refuse (`input.rs`), and the running of a large batch in row blocks,
+//! which keeps the workspace bounded ([`block_rows`], [`set_block_bytes`]).
 //!
 //! Users meet these types through a compiled model's methods
 //! (`plan()`, `forward`, `workspace_bytes()`, `release_memory()`); the
@@ -104,6 +105,7 @@
 mod blocks;
 mod check;
 mod grads;
+mod input;
 mod model;
 mod plan;
 mod split;
@@ -112,6 +114,7 @@ mod workspace;
 pub use blocks::*;
 pub use check::*;
 pub use grads::*;
+pub use input::*;
 pub use model::*;
 pub use plan::*;
 pub use split::*;

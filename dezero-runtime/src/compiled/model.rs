@@ -67,7 +67,7 @@ pub trait CompiledModel<T: Scalar>: Layer<T> + Sized + 'static {
     ///
     /// # Errors
     /// As [`forward_split`](CompiledModel::forward_split).
-    fn predict_into(&mut self, x: &[T], rows: usize, y: &mut [T]) -> Result<()>;
+    fn predict_rows(&mut self, x: &[T], rows: usize, y: &mut [T]) -> Result<()>;
 
     /// Another model with the same parameters (shared handles) and an empty
     /// workspace.
@@ -115,9 +115,13 @@ pub fn init_lazy_global<T: Scalar, M: CompiledModel<T>>(m: &M, in_width: usize) 
     note = "a nested model takes the arguments its `model!` declares, in order"
 )]
 pub trait BuildFrom<Args>: Sized {
-    /// Builds the model (as its `new` does, or initialising every layer
-    /// with a known input size from `rng` when given).
-    fn build_from(args: Args, rng: Option<&mut crate::random::RandomState>) -> Self;
+    /// Builds the model (as its `try_new` does, or initialising every
+    /// layer with a known input size from `rng` when given).
+    ///
+    /// # Errors
+    /// As the model's `try_new`: arguments that disagree with its
+    /// declaration (or a nested model's), before anything is built.
+    fn build_from(args: Args, rng: Option<&mut crate::random::RandomState>) -> Result<Self>;
 }
 
 /// A compiled model called inside a define-by-run graph: one node whose
@@ -277,8 +281,9 @@ impl<M> CompiledNode<M> {
 /// define-by-run model's first call would.
 ///
 /// # Errors
-/// [`Error::Shape`] if `x` is not a matrix or its width does not fit the
-/// model, before anything is touched.
+/// [`Error::Shape`] if `x` is not a matrix, has no rows, or its width does
+/// not fit the model, before anything is touched (a fresh model's lazy
+/// layers stay uninitialised).
 pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
     model: &M,
     x: &Variable<T>,
@@ -293,6 +298,10 @@ pub fn forward_node<T: Scalar, M: CompiledModel<T>>(
             })
         }
     };
+    // No rows: nothing to learn a lazy width from, and nothing to compute.
+    if rows == 0 {
+        return Err(super::no_rows(M::NAME, &[rows, in_width]));
+    }
     let out_width = model.out_width(in_width)?;
     init_lazy_global(model, in_width)?;
     let params = model.params();

@@ -16,6 +16,16 @@ fn rows_as<T: Scalar>(shape: &[usize]) -> T {
     T::from_usize(shape.first().copied().unwrap_or(1)).expect("a row count fits a float")
 }
 
+/// Refuses a batch of no rows: a mean over no rows is 0/0, a number that
+/// would only hide the mistake (a compiled model's methods return the same
+/// refusal as an `Err`).
+fn check_rows(op: &str, what: &str, shape: &[usize]) {
+    assert!(
+        shape.first() != Some(&0),
+        "{op}: {what} of shape {shape:?} has no rows (a mean over no rows is undefined)"
+    );
+}
+
 /// The single element of a loss's gradient (a loss is 0-d, so is its `gy`).
 fn scalar_of<T: Scalar>(op: &str, gy: &Variable<T>) -> T {
     let d = gy.data();
@@ -87,8 +97,10 @@ impl<T: Scalar> Function<T> for MeanSquaredError {
 ///
 /// # Panics
 /// If the shapes differ: `mean_squared_error: shapes [3, 1] and [3] differ`
-/// (DeZero would silently broadcast them to `[3, 3]`).
+/// (DeZero would silently broadcast them to `[3, 3]`); if `x0` has no rows
+/// (DeZero would return NaN).
 pub fn mean_squared_error<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
+    check_rows("mean_squared_error", "x0", &x0.shape());
     apply1(MeanSquaredError, &[x0, x1])
 }
 
@@ -107,9 +119,11 @@ pub fn mean_squared_error<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Vari
 /// # Panics
 /// If the shapes do not broadcast (the message names `sub` and both shapes).
 /// Shapes that do broadcast but differ (`[3, 1]` and `[3]`) are accepted, as
-/// in DeZero, and give the loss over the broadcast difference.
+/// in DeZero, and give the loss over the broadcast difference. If the
+/// difference has no rows, as [`mean_squared_error`].
 pub fn mean_squared_error_simple<T: Scalar>(x0: &Variable<T>, x1: &Variable<T>) -> Variable<T> {
     let diff = x0 - x1;
+    check_rows("mean_squared_error_simple", "x0 - x1", &diff.shape());
     let n = rows_as::<T>(&diff.shape());
     &sum(&diff.powi(2)) / n
 }
@@ -121,6 +135,7 @@ fn check_targets(op: &str, x_shape: &[usize], t: &[usize]) {
         x_shape.len() == 2,
         "{op}: x must be 2-dimensional, got shape {x_shape:?}"
     );
+    check_rows(op, "x", x_shape);
     assert_eq!(
         x_shape[0],
         t.len(),
@@ -213,9 +228,10 @@ impl<T: Scalar> Function<T> for SoftmaxCrossEntropy {
 /// ```
 ///
 /// # Panics
-/// If `x` is not 2-dimensional, if its row count differs from `t.len()`, or
-/// if a target is not below its column count; the message names
-/// `softmax_cross_entropy`, `x`'s shape and the targets' count or the target.
+/// If `x` is not 2-dimensional or has no rows, if its row count differs
+/// from `t.len()`, or if a target is not below its column count; the
+/// message names `softmax_cross_entropy`, `x`'s shape and the targets'
+/// count or the target.
 pub fn softmax_cross_entropy<T: Scalar>(x: &Variable<T>, t: &[usize]) -> Variable<T> {
     check_targets("softmax_cross_entropy", &x.shape(), t);
     apply1(SoftmaxCrossEntropy { t: t.to_vec() }, &[x])
@@ -255,8 +271,7 @@ pub fn softmax_cross_entropy_simple<T: Scalar>(x: &Variable<T>, t: &[usize]) -> 
 /// The fraction of rows of `y` whose largest entry (the first, on ties, as
 /// NumPy's `argmax`) is at the target class (DeZero's `accuracy`).
 ///
-/// Not differentiable: it returns a plain number, not a Variable. With no
-/// rows it returns NaN (NumPy's mean of nothing).
+/// Not differentiable: it returns a plain number, not a Variable.
 ///
 /// ```
 /// use dezero_runtime::{functions::accuracy, Variable};
@@ -266,8 +281,10 @@ pub fn softmax_cross_entropy_simple<T: Scalar>(x: &Variable<T>, t: &[usize]) -> 
 /// ```
 ///
 /// # Panics
-/// If `y` is not 2-dimensional, has no columns, or its row count differs
-/// from `t.len()`; the message names `accuracy`, `y`'s shape and `t.len()`.
+/// If `y` is not 2-dimensional, has no rows or no columns, its row count
+/// differs from `t.len()`, or a target is not below its column count (a
+/// class `y` has no score for; DeZero would count it wrong); the message
+/// names `accuracy`, `y`'s shape and `t.len()` or the target.
 pub fn accuracy<T: Scalar>(y: &Variable<T>, t: &[usize]) -> T {
     let d = y.data();
     let y2 = d.view().into_dimensionality::<Ix2>().unwrap_or_else(|_| {
@@ -289,5 +306,12 @@ pub fn accuracy<T: Scalar>(y: &Variable<T>, t: &[usize]) -> T {
         "accuracy: cannot take the argmax of rows of y of shape {:?}",
         d.shape()
     );
+    check_rows("accuracy", "y", d.shape());
+    if let Some(ti) = t.iter().find(|&&ti| ti >= y2.ncols()) {
+        panic!(
+            "accuracy: target {ti} is out of range for y of shape {:?}",
+            d.shape()
+        );
+    }
     kernels::accuracy_rows(y2, t)
 }

@@ -63,7 +63,7 @@ impl<T: Scalar> Linear<T> {
     /// ```
     pub fn new(out_size: usize) -> Self {
         let w = Parameter::with_name(ArrayD::zeros(IxDyn(&[0, 0])), "W");
-        w.free_data();
+        w.await_first_call();
         let b = Parameter::with_name(ArrayD::zeros(IxDyn(&[out_size])), "b");
         Linear {
             w,
