@@ -238,7 +238,7 @@ fn declared(l: &crate::ir::Layer) -> String {
 fn size_tokens(s: &Size) -> TokenStream {
     match s {
         Size::Lit(n) => lit(*n).into_token_stream(),
-        Size::Arg(a) => a.into_token_stream(),
+        Size::Sym(e) => e.into_token_stream(),
     }
 }
 

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::{dz, lit, Compiled};
-use crate::ir::{BinKind, LayerKind, Op, ValueId};
+use crate::ir::{BinKind, LayerKind, LossKind, Op, ValueId};
 use crate::plan::Slots;
 use crate::program::{Buf, Program, Step};
 
@@ -180,6 +180,19 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
             }
         }
     });
+    let class_targets = c
+        .graph
+        .loss
+        .filter(|l| l.kind == LossKind::SoftmaxCrossEntropy)
+        .map(|_| {
+            quote! {
+                impl<T: #dz::Scalar> #dz::compiled::HasClassTargets for #name<T> {
+                    fn unreachable() -> ::core::convert::Infallible {
+                        ::core::unreachable!("never called: only the bound matters")
+                    }
+                }
+            }
+        });
     let k = lit(c.shapes.classes.len());
     quote! {
         impl<T: #dz::Scalar> #dz::compiled::CompiledModel<T> for #name<T> {
@@ -243,6 +256,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
         }
 
         #has_loss
+        #class_targets
     }
 }
 

@@ -101,7 +101,10 @@ fn fields(content: ParseStream, error: &mut Option<syn::Error>) -> Punctuated<Fi
     let mut fields = Punctuated::new();
     while !content.is_empty() {
         match content.parse::<Field>() {
-            Ok(f) => {
+            Ok(mut f) => {
+                if let Some(e) = f.error.take() {
+                    add_error(error, e);
+                }
                 fields.push_value(f);
                 if content.is_empty() {
                     break;
@@ -257,6 +260,9 @@ pub struct Field {
     pub paren: token::Paren,
     /// The arguments.
     pub args: Punctuated<syn::Expr, Token![,]>,
+    /// A mistake after which the field could still be read (type arguments
+    /// on the layer kind); moved into [`Model::error`].
+    pub error: Option<syn::Error>,
 }
 
 impl Parse for Field {
@@ -269,6 +275,20 @@ impl Parse for Field {
         let ident = input.parse()?;
         let colon = input.parse()?;
         let ty = Path::parse_mod_style(input)?;
+        let mut error = None;
+        if input.peek(Token![<]) {
+            // `Linear<f32>(10)`: reported, and the field kept, so that the
+            // stub still declares it.
+            let generics: syn::AngleBracketedGenericArguments = input.parse()?;
+            let kind = ty.to_token_stream().to_string();
+            error = Some(syn::Error::new_spanned(
+                &generics,
+                format!(
+                    "a layer takes no type arguments: write `{kind}(..)`; its element type \
+                     is the model's, chosen where the model is built (`Net::<f64>::new(..)`)"
+                ),
+            ));
+        }
         if !input.peek(token::Paren) {
             return Err(syn::Error::new_spanned(
                 &ty,
@@ -289,6 +309,7 @@ impl Parse for Field {
             ty,
             paren,
             args,
+            error,
         })
     }
 }

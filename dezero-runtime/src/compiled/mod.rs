@@ -105,6 +105,7 @@ mod grads;
 mod model;
 mod plan;
 mod split;
+mod targets;
 mod workspace;
 
 pub use check::*;
@@ -112,4 +113,5 @@ pub use grads::*;
 pub use model::*;
 pub use plan::*;
 pub use split::*;
+pub use targets::*;
 pub use workspace::*;
