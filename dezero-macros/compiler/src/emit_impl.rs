@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::{dz, lit, Compiled};
+use crate::emit::{dz, lit, nested_call, Compiled};
 use crate::ir::{BinKind, LayerKind, LossKind, Op, ValueId};
 use crate::plan::Slots;
 use crate::program::{Buf, Program, Step};
@@ -158,15 +158,16 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                     __l
                 },
             },
-            LayerKind::Nested { .. } => quote! {
-                #ident: #dz::compiled::CompiledModel::<T>::share(&self.#ident),
-            },
+            LayerKind::Nested { .. } => {
+                let share = nested_call(l, "share", false, quote!());
+                quote!(#ident: #share,)
+            }
         }
     });
     let nested_bytes = c.graph.layers.iter().filter_map(|l| match l.kind {
         LayerKind::Nested { .. } => {
-            let ident = &l.ident;
-            Some(quote!(+ #dz::compiled::CompiledModel::<T>::workspace_bytes(&self.#ident)))
+            let bytes = nested_call(l, "workspace_bytes", false, quote!());
+            Some(quote!(+ #bytes))
         }
         LayerKind::Linear { .. } => None,
     });
@@ -277,8 +278,8 @@ fn emit_forward_graph(c: &Compiled) -> TokenStream {
                     quote!(#dz::Layer::<T>::forward(&self.#ident, &#x))
                 }
                 Op::Nested { layer, x } => {
-                    let (ident, x) = (&c.graph.layer(layer).ident, v(x));
-                    quote!(#dz::compiled::CompiledModel::<T>::forward_graph(&self.#ident, &#x))
+                    let x = v(x);
+                    nested_call(c.graph.layer(layer), "forward_graph", false, quote!(&#x))
                 }
                 Op::Act { act, x } => {
                     let (f, x) = (format_ident!("{}", act.name()), v(x));

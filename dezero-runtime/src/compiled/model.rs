@@ -112,6 +112,28 @@ pub trait BuildFrom<Args>: Sized {
     fn build_from(args: Args, rng: Option<&mut crate::random::RandomState>) -> Self;
 }
 
+// A define-by-run model is no `model!` type, so these impls never apply
+// (their bound never holds): they make a field `l1: MLP(..)` fail only
+// with `CompiledModel`'s message, which says what a field may be, rather
+// than with `BuildFrom`'s about constructor arguments as well.
+impl<T: Scalar, A> BuildFrom<A> for crate::models::MLP<T>
+where
+    Self: CompiledModel<T>,
+{
+    fn build_from(_: A, _: Option<&mut RandomState>) -> Self {
+        unreachable!("`MLP` is not a `model!` type, so this bound never holds")
+    }
+}
+
+impl<T: Scalar, A> BuildFrom<A> for crate::models::Sequential<T>
+where
+    Self: CompiledModel<T>,
+{
+    fn build_from(_: A, _: Option<&mut RandomState>) -> Self {
+        unreachable!("`Sequential` is not a `model!` type, so this bound never holds")
+    }
+}
+
 /// A compiled model called inside a define-by-run graph: one node whose
 /// inputs are `x` and the model's parameters and whose backward is the
 /// model's fused backward pass.

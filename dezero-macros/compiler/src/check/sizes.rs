@@ -95,7 +95,7 @@ fn eval(e: &Expr, depth: usize) -> Result<Option<usize>, Refusal> {
             v.map(Some).ok_or_else(|| {
                 refuse(
                     e,
-                    format!("`{text}` is not a layer size: it is below 0 or overflows `usize`"),
+                    format!("`{text}` is not a layer size: it is negative or overflows `usize`"),
                 )
             })
         }
