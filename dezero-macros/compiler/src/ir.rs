@@ -156,7 +156,7 @@ pub enum Size {
     Lit(usize),
     /// A constructor argument, a `const` or arithmetic naming one: known
     /// when the model is built.
-    Sym(syn::Expr),
+    Sym(Box<syn::Expr>),
 }
 
 /// What a declared layer is.
@@ -282,7 +282,7 @@ fn lower_layer(f: &parse::Field) -> Layer {
             .filter(|a| !check::is_nobias(a))
             .filter_map(|a| match check::size_of_expr(a) {
                 Some(SizeExpr::Lit(n)) => Some(Size::Lit(n)),
-                Some(SizeExpr::Sym(e)) => Some(Size::Sym(e.clone())),
+                Some(SizeExpr::Sym(e)) => Some(Size::Sym(Box::new(e.clone()))),
                 None => None,
             })
             .collect();

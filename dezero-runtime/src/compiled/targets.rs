@@ -104,6 +104,8 @@ mod tests {
         let a = Array2::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f64);
         assert_eq!(target(&a), a.view());
         assert_eq!(target(a.view()), a.view());
-        assert_eq!(target(&a.view()), a.view());
+        let v = a.view();
+        let by_ref: &ArrayView2<'_, f64> = &v;
+        assert_eq!(target(by_ref), a.view());
     }
 }
