@@ -3,7 +3,7 @@
 //! `CompiledModel` (what a nesting model and the define-by-run node use).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use crate::emit::{dz, lit, nested_call, Compiled};
 use crate::ir::{BinKind, LayerKind, LossKind, Op, ValueId};
@@ -195,8 +195,14 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
             }
         });
     let k = lit(c.shapes.classes.len());
+    // At the model's name: rustc's note that `CompiledModel` "is
+    // implemented for `Net<T>`" (beside an error about a field that is no
+    // `model!` type) then points at `struct Net`, not the whole macro.
+    let compiled_header = quote_spanned! {name.span()=>
+        impl<T: ::dezero::__private::Scalar> ::dezero::__private::compiled::CompiledModel<T> for #name<T>
+    };
     quote! {
-        impl<T: #dz::Scalar> #dz::compiled::CompiledModel<T> for #name<T> {
+        #compiled_header {
             const NAME: &'static str = #name_str;
 
             fn out_width(&self, in_width: usize) -> #dz::Result<usize> {
