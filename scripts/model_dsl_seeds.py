@@ -17,7 +17,7 @@ import re
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "fuzz/seeds/model_dsl"
 SOURCES = ["examples/sine.rs", "tests/common/two_layer_net.rs", "tests/common/block.rs",
-           "tests/compiled_alloc.rs", "tests/compiled_differential.rs",
+           "tests/compiled_alloc.rs", "tests/compiled_differential.rs", "tests/compiled_sizes.rs",
            "tests/prop_compiled.rs", "benches/compiled.rs"]
 
 

@@ -2,7 +2,7 @@ use dezero::prelude::*;
 
 model! {
     struct Net(hidden_size: usize) {
-        l1: Linear(2 * hidden_size),
+        l1: Linear(10.0),
         l2: Linear(1),
     }
     fn forward(x) {

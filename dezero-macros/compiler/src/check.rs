@@ -5,12 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quote::{quote, ToTokens};
-use syn::{Ident, Type};
+use syn::Type;
 
 use crate::ctxt::Ctxt;
 use crate::parse::{Call, Expr, Field, Function, Model};
 
 mod bodies;
+mod sizes;
+
+pub use sizes::{is_nobias, size_of_expr, SizeExpr};
+use sizes::{linear_args, size_args_are_usize};
 
 /// The activations `fn forward` may call.
 pub const ACTIVATIONS: &[&str] = &["sigmoid", "relu", "tanh"];
@@ -18,6 +22,28 @@ pub const ACTIVATIONS: &[&str] = &["sigmoid", "relu", "tanh"];
 pub const LOSSES: &[&str] = &["mean_squared_error", "softmax_cross_entropy"];
 /// The layer types the compiler knows; any other type is a nested model.
 pub const LAYER_TYPES: &[&str] = &["Linear"];
+/// DeZero's layers (the book's `dezero.layers` and `dezero.functions` that
+/// readers declare as layers) that the language does not have: a field of
+/// one of these kinds is refused with the list of kinds it has, rather
+/// than left to rustc's "cannot find type".
+pub const UNSUPPORTED_LAYERS: &[&str] = &[
+    "BatchNorm",
+    "Conv2d",
+    "Deconv2d",
+    "EmbedID",
+    "RNN",
+    "LSTM",
+    "Dropout",
+    "Conv1d",
+    "Embedding",
+    "GRU",
+    "LayerNorm",
+    "MaxPool2d",
+    "Pooling",
+];
+/// The layer kinds of the language, as messages list them.
+const KINDS: &str = "`Linear(out_size)` or `Linear(in_size, out_size)` (either with `nobias`), \
+     or another `model!` type with its constructor arguments";
 
 /// Runs every rule.
 pub fn check(cx: &Ctxt, m: &Model) {
@@ -240,6 +266,19 @@ fn ctor_arg_names_are_free(cx: &Ctxt, m: &Model) {
 /// activation for a mistaken layer, and a lowercase one for neither.
 fn layer_types_are_known(cx: &Ctxt, m: &Model) {
     for f in &m.fields {
+        if let Some(TypeMistake::Constructor(kind)) = layer_type_mistake(f) {
+            let args = f.args.to_token_stream();
+            cx.error_spanned_by(
+                &f.ty,
+                format!(
+                    "`{}` is a Rust function: a field declares its layer kind and arguments, \
+                     `{}: {kind}({args})`",
+                    f.ty.to_token_stream().to_string().replace(' ', ""),
+                    f.ident,
+                ),
+            );
+            continue;
+        }
         let Some(ident) = f.ty.get_ident() else {
             continue;
         };
@@ -261,7 +300,11 @@ fn layer_types_are_known(cx: &Ctxt, m: &Model) {
                     "unknown layer `{ident}`: a layer is `Linear(..)` or another `model!` type"
                 ),
             ),
-            None => {}
+            Some(TypeMistake::Unsupported) => cx.error_spanned_by(
+                ident,
+                format!("`model!` has no `{ident}` layer: a field is {KINDS}"),
+            ),
+            Some(TypeMistake::Constructor(_)) | None => {}
         }
     }
 }
@@ -274,6 +317,11 @@ pub enum TypeMistake {
     Activation(&'static str),
     /// Lowercase, so neither built in nor a `model!` type.
     Lowercase,
+    /// One of DeZero's layers that the language does not have.
+    Unsupported,
+    /// A Rust constructor call (`Linear::new(10)`): the path without its
+    /// function, the kind meant.
+    Constructor(String),
 }
 
 /// The mistake in a field's layer type, if [`layer_types_are_known`]
@@ -282,7 +330,21 @@ pub fn layer_type_mistake(f: &Field) -> Option<TypeMistake> {
     if is_linear(f) {
         return None;
     }
+    let segments = &f.ty.segments;
+    if let (Some(last), true) = (segments.last(), segments.len() >= 2) {
+        if last.ident.to_string().starts_with(char::is_lowercase) {
+            let kind: Vec<String> = segments
+                .iter()
+                .take(segments.len() - 1)
+                .map(|s| s.ident.to_string())
+                .collect();
+            return Some(TypeMistake::Constructor(kind.join("::")));
+        }
+    }
     let name = f.ty.get_ident()?.to_string();
+    if UNSUPPORTED_LAYERS.contains(&name.as_str()) {
+        return Some(TypeMistake::Unsupported);
+    }
     if let Some(s) = suggest(&name, LAYER_TYPES.iter().copied()) {
         return Some(TypeMistake::Misspelt(s));
     }
@@ -291,111 +353,6 @@ pub fn layer_type_mistake(f: &Field) -> Option<TypeMistake> {
     }
     name.starts_with(char::is_lowercase)
         .then_some(TypeMistake::Lowercase)
-}
-
-/// `Linear` takes one or two sizes (`out_size` or `in_size, out_size`),
-/// each an integer literal of at least 1 or a constructor argument, and
-/// optionally `nobias` last.
-fn linear_args(cx: &Ctxt, m: &Model) {
-    let names: Vec<String> = ctor_args(m).map(|a| a.ident.to_string()).collect();
-    for f in m.fields.iter().filter(|f| is_linear(f)) {
-        let mut sizes = 0;
-        let mut nobias = false;
-        for arg in &f.args {
-            if is_nobias(arg) {
-                if nobias {
-                    cx.error_spanned_by(arg, "duplicate `nobias`: write it once, after the sizes");
-                }
-                nobias = true;
-                continue;
-            }
-            if nobias {
-                cx.error_spanned_by(
-                    arg,
-                    "`nobias` must come after the sizes: `Linear(10, nobias)`",
-                );
-            }
-            sizes += 1;
-            if sizes > 2 {
-                cx.error_spanned_by(
-                    arg,
-                    "`Linear` takes at most two sizes: `Linear(in_size, out_size)`",
-                );
-                continue;
-            }
-            match size_of_expr(arg) {
-                Some(SizeExpr::Lit(0)) => {
-                    cx.error_spanned_by(arg, "layer size `0` is too small: a size is at least 1");
-                }
-                Some(SizeExpr::Lit(_)) => {}
-                Some(SizeExpr::Arg(id)) => {
-                    if !names.iter().any(|n| id == n) {
-                        let candidates = names.iter().map(String::as_str).chain(["nobias"]);
-                        let hint = suggest(&id.to_string(), candidates)
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "; declare it in the struct's parentheses: \
-                                     `struct {}({id}: usize)`",
-                                    m.ident
-                                )
-                            });
-                        cx.error_spanned_by(
-                            id,
-                            format!("cannot find constructor argument `{id}`{hint}"),
-                        );
-                    }
-                }
-                None => cx.error_spanned_by(arg, not_a_size(arg)),
-            }
-        }
-        if sizes == 0 {
-            cx.error_at(
-                f.paren.span.join(),
-                "`Linear` needs its output size: `Linear(out_size)` or `Linear(in_size, out_size)`",
-            );
-        }
-    }
-}
-
-/// Why an argument of `Linear` is not a size; DeZero's keyword arguments
-/// (`nobias=True`, `in_size=3`) get the positional form.
-fn not_a_size(arg: &syn::Expr) -> String {
-    let text = arg.to_token_stream().to_string();
-    if let syn::Expr::Assign(a) = arg {
-        let left = a.left.to_token_stream().to_string();
-        return if left == "nobias" {
-            format!(
-                "`{text}` is a keyword argument: write `nobias` alone, e.g. `Linear(10, nobias)`"
-            )
-        } else {
-            format!(
-                "`{text}` is a keyword argument: sizes are positional, \
-                 `Linear(out_size)` or `Linear(in_size, out_size)`"
-            )
-        };
-    }
-    format!(
-        "`{text}` is not a layer size: a size is an integer literal or a constructor \
-         argument, e.g. `Linear(10)` or `Linear(hidden_size)`"
-    )
-}
-
-/// A constructor argument used as a layer size has type `usize`.
-fn size_args_are_usize(cx: &Ctxt, m: &Model) {
-    for a in ctor_args(m) {
-        let used = m.fields.iter().filter(|f| is_linear(f)).any(|f| {
-            f.args
-                .iter()
-                .any(|e| matches!(size_of_expr(e), Some(SizeExpr::Arg(id)) if *id == a.ident))
-        });
-        if used && !is_usize(&a.ty) {
-            cx.error_spanned_by(
-                &a.ty,
-                format!("`{}` is a layer size, so its type must be `usize`", a.ident),
-            );
-        }
-    }
 }
 
 /// Whether a function has the parameters [`function_params`] requires.
@@ -478,31 +435,6 @@ fn collect_calls<'a>(
 /// The constructor arguments of a model.
 pub fn ctor_args(m: &Model) -> impl Iterator<Item = &crate::parse::CtorArg> {
     m.args.iter().flat_map(|a| a.args.iter())
-}
-
-/// A layer size as written.
-pub enum SizeExpr<'a> {
-    /// An integer literal.
-    Lit(usize),
-    /// A constructor argument.
-    Arg(&'a Ident),
-}
-
-/// Reads a size argument: an integer literal or a plain identifier.
-pub fn size_of_expr(e: &syn::Expr) -> Option<SizeExpr<'_>> {
-    match e {
-        syn::Expr::Lit(l) => match &l.lit {
-            syn::Lit::Int(i) => i.base10_parse::<usize>().ok().map(SizeExpr::Lit),
-            _ => None,
-        },
-        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(SizeExpr::Arg),
-        _ => None,
-    }
-}
-
-/// Whether an argument of `Linear` is the `nobias` flag.
-pub fn is_nobias(e: &syn::Expr) -> bool {
-    matches!(e, syn::Expr::Path(p) if p.path.is_ident("nobias"))
 }
 
 fn is_usize(ty: &Type) -> bool {

@@ -51,6 +51,32 @@ pub(crate) fn dz() -> TokenStream {
     quote!(::dezero::__private)
 }
 
+/// `CompiledModel::<T>::method(&self.layer, args..)` (`&mut self.layer`
+/// when `mutable`) for a nested layer, the path and the receiver at the
+/// layer's type: a field whose type is not a `model!` type then gets its
+/// errors there rather than at the macro call, one for all uses (rustc
+/// shows identical errors once).
+pub(crate) fn nested_call(
+    l: &crate::ir::Layer,
+    method: &str,
+    mutable: bool,
+    args: TokenStream,
+) -> TokenStream {
+    let span = match &l.kind {
+        LayerKind::Nested { ty, .. } => ty.span(),
+        LayerKind::Linear { .. } => proc_macro2::Span::call_site(),
+    };
+    let method = Ident::new(method, span);
+    let mut ident = l.ident.clone();
+    ident.set_span(span);
+    let recv = if mutable {
+        quote_spanned!(span=> &mut self.#ident)
+    } else {
+        quote_spanned!(span=> &self.#ident)
+    };
+    quote_spanned!(span=> ::dezero::__private::compiled::CompiledModel::<T>::#method(#recv, #args))
+}
+
 /// An unsuffixed integer literal.
 pub(crate) fn lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)
@@ -274,7 +300,7 @@ fn declared(l: &crate::ir::Layer) -> String {
 fn size_tokens(s: &Size) -> TokenStream {
     match s {
         Size::Lit(n) => lit(*n).into_token_stream(),
-        Size::Arg(a) => a.into_token_stream(),
+        Size::Sym(e) => e.into_token_stream(),
     }
 }
 
@@ -315,7 +341,17 @@ fn emit_build(c: &Compiled) -> TokenStream {
                 let call = quote_spanned! {ty.span()=>
                     ::dezero::__private::compiled::BuildFrom::build_from((#(#args,)*), __rng.as_deref_mut())?
                 };
-                quote!(let #ident = #call;)
+                // A type that is not a `model!` type (`MLP`) fails here
+                // with the error every other use of it gives, at the same
+                // token, so that rustc shows it once; its `BuildFrom` (see
+                // the runtime's impls for define-by-run models) then fails
+                // only through this bound, and is not reported again.
+                let mut local = ident.clone();
+                local.set_span(ty.span());
+                let check = quote_spanned! {ty.span()=>
+                    let _ = ::dezero::__private::compiled::CompiledModel::<T>::workspace_bytes(&#local);
+                };
+                quote!(let #ident = #call; #check)
             }
         }
     });
@@ -388,9 +424,10 @@ fn emit_dims(c: &Compiled) -> TokenStream {
                 lit(c.shapes.layer_in[layer.0]),
                 lit(c.shapes.layer_out[layer.0]),
             );
+            let out_width = nested_call(c.graph.layer(layer), "out_width", false, quote!(__i));
             body.push(quote! {
                 if let ::core::option::Option::Some(__i) = __d[#ci] {
-                    let __o = #dz::compiled::CompiledModel::<T>::out_width(&self.#ident, __i)?;
+                    let __o = #out_width?;
                     #dz::compiled::fix_width(&mut __d[#co], __o, #who, "output")?;
                 }
             });
@@ -431,11 +468,14 @@ fn emit_init_lazy(c: &Compiled) -> TokenStream {
             }
             Op::Nested { layer, .. } if !seen[layer.0] => {
                 seen[layer.0] = true;
-                let ident = &c.graph.layer(layer).ident;
                 let ci = lit(c.shapes.layer_in[layer.0]);
-                body.push(quote! {
-                    #dz::compiled::CompiledModel::<T>::init_lazy(&self.#ident, __d[#ci], __rng)?;
-                });
+                let init_lazy = nested_call(
+                    c.graph.layer(layer),
+                    "init_lazy",
+                    false,
+                    quote!(__d[#ci], __rng),
+                );
+                body.push(quote!(#init_lazy?;));
             }
             _ => {}
         }

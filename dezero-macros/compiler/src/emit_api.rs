@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::Ident;
 
 use crate::emit::{dz, Compiled};
 use crate::ir::{LayerKind, LossKind, Size};
@@ -46,13 +45,19 @@ fn sources<'a>(c: &'a Compiled) -> BTreeMap<usize, Vec<Source<'a>>> {
     by_class
 }
 
-/// The constructor argument a size names, if it names one.
-fn arg_of(s: &Size) -> Option<&Ident> {
-    if let Size::Arg(a) = s {
-        Some(a)
+/// The expression a size is when it is known only once the model is built
+/// (a constructor argument, a `const`, or arithmetic naming them).
+fn arg_of(s: &Size) -> Option<&syn::Expr> {
+    if let Size::Sym(e) = s {
+        Some(e)
     } else {
         None
     }
+}
+
+/// How a symbolic size is named in messages: its tokens as written.
+fn arg_name(e: &syn::Expr) -> String {
+    quote!(#e).to_string()
 }
 
 /// The literal a size is, if it is one.
@@ -78,7 +83,7 @@ pub(crate) fn emit_check_args(c: &Compiled, args: &[TokenStream]) -> TokenStream
             continue;
         };
         let a = arg_of(first.size).expect("found above");
-        let arg = a.to_string();
+        let arg = arg_name(a);
         let mut seen = vec![arg.clone()];
         for s in srcs {
             let because = format!(
@@ -86,7 +91,7 @@ pub(crate) fn emit_check_args(c: &Compiled, args: &[TokenStream]) -> TokenStream
                 first.place, s.place
             );
             if let Some(b) = arg_of(s.size) {
-                let other = b.to_string();
+                let other = arg_name(b);
                 if seen.contains(&other) {
                     continue;
                 }
@@ -128,7 +133,7 @@ pub(crate) fn emit_check_args(c: &Compiled, args: &[TokenStream]) -> TokenStream
             .get(&class)
             .and_then(|v| v.iter().find_map(|s| arg_of(s.size)));
         if let Some(a) = arg {
-            let name = a.to_string();
+            let name = arg_name(a);
             checks.push(quote! {
                 #dz::compiled::enough_classes(#who, #name, #a)?;
             });

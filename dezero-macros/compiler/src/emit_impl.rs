@@ -3,10 +3,10 @@
 //! `CompiledModel` (what a nesting model and the define-by-run node use).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
-use crate::emit::{dz, lit, Compiled};
-use crate::ir::{BinKind, LayerKind, Op, ValueId};
+use crate::emit::{dz, lit, nested_call, Compiled};
+use crate::ir::{BinKind, LayerKind, LossKind, Op, ValueId};
 use crate::plan::Slots;
 use crate::program::{Buf, Program, Step};
 
@@ -182,15 +182,16 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
                     __l
                 },
             },
-            LayerKind::Nested { .. } => quote! {
-                #ident: #dz::compiled::CompiledModel::<T>::share(&self.#ident),
-            },
+            LayerKind::Nested { .. } => {
+                let share = nested_call(l, "share", false, quote!());
+                quote!(#ident: #share,)
+            }
         }
     });
     let nested_bytes = c.graph.layers.iter().filter_map(|l| match l.kind {
         LayerKind::Nested { .. } => {
-            let ident = &l.ident;
-            Some(quote!(+ #dz::compiled::CompiledModel::<T>::workspace_bytes(&self.#ident)))
+            let bytes = nested_call(l, "workspace_bytes", false, quote!());
+            Some(quote!(+ #bytes))
         }
         LayerKind::Linear { .. } => None,
     });
@@ -204,9 +205,28 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
             }
         }
     });
+    let class_targets = c
+        .graph
+        .loss
+        .filter(|l| l.kind == LossKind::SoftmaxCrossEntropy)
+        .map(|_| {
+            quote! {
+                impl<T: #dz::Scalar> #dz::compiled::HasClassTargets for #name<T> {
+                    fn unreachable() -> ::core::convert::Infallible {
+                        ::core::unreachable!("never called: only the bound matters")
+                    }
+                }
+            }
+        });
     let k = lit(c.shapes.classes.len());
+    // At the model's name: rustc's note that `CompiledModel` "is
+    // implemented for `Net<T>`" (beside an error about a field that is no
+    // `model!` type) then points at `struct Net`, not the whole macro.
+    let compiled_header = quote_spanned! {name.span()=>
+        impl<T: ::dezero::__private::Scalar> ::dezero::__private::compiled::CompiledModel<T> for #name<T>
+    };
     quote! {
-        impl<T: #dz::Scalar> #dz::compiled::CompiledModel<T> for #name<T> {
+        #compiled_header {
             const NAME: &'static str = #name_str;
 
             fn out_width(&self, in_width: usize) -> #dz::Result<usize> {
@@ -275,6 +295,7 @@ pub(crate) fn emit_compiled_impl(c: &Compiled) -> TokenStream {
         }
 
         #has_loss
+        #class_targets
     }
 }
 
@@ -295,8 +316,8 @@ fn emit_forward_graph(c: &Compiled) -> TokenStream {
                     quote!(#dz::Layer::<T>::forward(&self.#ident, &#x))
                 }
                 Op::Nested { layer, x } => {
-                    let (ident, x) = (&c.graph.layer(layer).ident, v(x));
-                    quote!(#dz::compiled::CompiledModel::<T>::forward_graph(&self.#ident, &#x))
+                    let x = v(x);
+                    nested_call(c.graph.layer(layer), "forward_graph", false, quote!(&#x))
                 }
                 Op::Act { act, x } => {
                     let (f, x) = (format_ident!("{}", act.name()), v(x));

@@ -40,19 +40,16 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     let Some(loss) = c.graph.loss else {
         return quote!();
     };
+    // The target's bound at the loss, where the note of an error about a
+    // wrong target points.
+    let (t_arg, t_take) = target_param(c, loss.kind);
     let cy = lit(c.shapes.value_class[loss.y.0]);
     let who = format!("{model} loss ({})", loss.kind.name());
     let who_fb = format!("{model}.forward_backward");
-    let t_lt = match loss.kind {
-        LossKind::MeanSquaredError => quote!(, '__t),
-        LossKind::SoftmaxCrossEntropy => quote!(),
-    };
-    let (t_ty, t_pub, t_check, t_doc) = match loss.kind {
+    let (t_ty, t_check, t_doc) = match loss.kind {
         LossKind::MeanSquaredError => (
             quote!(#nd::ArrayView2<'_, T>),
-            quote!(impl #dz::compiled::Batch<'__t, T>),
             quote! {
-                let t = #dz::compiled::Batch::into_matrix(t, #who)?;
                 if t.shape() != [__rows, __d[#cy]] {
                     return ::core::result::Result::Err(#dz::Error::Shape {
                         op: ::std::string::String::from(#who),
@@ -65,7 +62,6 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
              divides by the number of rows).",
         ),
         LossKind::SoftmaxCrossEntropy => (
-            quote!(&[usize]),
             quote!(&[usize]),
             quote! {
                 if t.len() != __rows {
@@ -193,11 +189,12 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub fn forward_backward<'__x #t_lt>(
+        pub fn forward_backward<'__x, '__t>(
             &mut self,
             x: impl #dz::compiled::Batch<'__x, T>,
-            t: #t_pub,
+            t: #t_arg,
         ) -> #dz::Result<T> {
+            #t_take
             let x = #dz::compiled::batch(x, #who_fb)?;
             let __rows = x.nrows();
             let __d = self.__resolve(x.ncols(), __rows)?;
@@ -262,6 +259,37 @@ pub(crate) fn emit_train(c: &Compiled) -> TokenStream {
             ::core::result::Result::Ok(__loss)
         }
     }
+}
+
+/// `forward_backward`'s target parameter type, a trait bound spanned at
+/// the loss's name, and the statement that reads it as the passes take it.
+fn target_param(c: &Compiled, kind: LossKind) -> (TokenStream, TokenStream) {
+    let span = loss_span(c);
+    let dz = dz();
+    match kind {
+        LossKind::MeanSquaredError => (
+            quote_spanned!(span=> impl ::dezero::__private::compiled::MseTarget<'__t, T>),
+            {
+                let who = format!("{}.forward_backward", c.model.ident);
+                quote!(let t: #dz::ndarray::ArrayView2<'__t, T> = #dz::compiled::MseTarget::target(t, #who)?;)
+            },
+        ),
+        LossKind::SoftmaxCrossEntropy => (
+            quote_spanned!(span=> impl ::dezero::__private::compiled::ClassTargets<'__t>),
+            quote!(let t: &'__t [usize] = #dz::compiled::ClassTargets::classes(t);),
+        ),
+    }
+}
+
+/// The span of the loss function's name in `fn loss` (the model's name
+/// when there is none).
+fn loss_span(c: &Compiled) -> proc_macro2::Span {
+    crate::check::loss_fn(c.model)
+        .and_then(|f| match &f.body.tail {
+            Some(crate::parse::Expr::Call(call)) => Some(call.func.span()),
+            _ => None,
+        })
+        .unwrap_or_else(|| c.model.ident.span())
 }
 
 pub(crate) fn emit_predict(c: &Compiled) -> TokenStream {
@@ -379,7 +407,28 @@ pub(crate) fn emit_accuracy(c: &Compiled) -> TokenStream {
     let dz = dz();
     match c.graph.loss {
         Some(l) if l.kind == LossKind::SoftmaxCrossEntropy => {}
-        _ => return quote!(),
+        _ => {
+            let doc = format!(
+                "`{}` is not trained with `softmax_cross_entropy`, so it has no `accuracy`.",
+                c.model.ident
+            );
+            // As `forward_backward` without a loss: the bound's message
+            // says what `accuracy` needs, its note points at the loss.
+            return quote_spanned! {loss_span(c)=>
+                #[doc = #doc]
+                #[allow(unreachable_code)]
+                pub fn accuracy<__U>(
+                    &mut self,
+                    _x: ::dezero::__private::ndarray::ArrayView2<'_, T>,
+                    _t: __U,
+                ) -> ::dezero::__private::Result<T>
+                where
+                    Self: ::dezero::__private::compiled::HasClassTargets,
+                {
+                    match <Self as ::dezero::__private::compiled::HasClassTargets>::unreachable() {}
+                }
+            };
+        }
     }
     let who = format!("{} accuracy", c.model.ident);
     quote! {

@@ -7,7 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use crate::emit::{dz, lit, Compiled};
+use crate::emit::{dz, lit, nested_call, Compiled};
 use crate::ir::{Act, BinKind, LayerId, LossKind};
 use crate::plan::Slots;
 use crate::program::{Buf, Mode, Program, Step};
@@ -135,7 +135,6 @@ impl StepEmitter<'_> {
     fn step(&self, i: usize, s: &Step) -> TokenStream {
         let dz = dz();
         let k = quote!(#dz::kernels);
-        let cm = quote!(#dz::compiled::CompiledModel::<T>);
         match *s {
             Step::LoadInput { x } => {
                 let r = self.range(x);
@@ -180,12 +179,14 @@ impl StepEmitter<'_> {
             }
             Step::Nested { layer, x, y } => {
                 let bind = self.bind(&[x], Some(y));
-                let ident = &self.c.graph.layer(layer).ident;
-                if self.p.mode == Mode::Predict {
-                    quote! { #bind #cm::predict_rows(&mut self.#ident, __r0, __rows, __w)?; }
+                let l = self.c.graph.layer(layer);
+                let method = if self.p.mode == Mode::Predict {
+                    "predict_rows"
                 } else {
-                    quote! { #bind #cm::forward_split(&mut self.#ident, __r0, __rows, __w)?; }
-                }
+                    "forward_split"
+                };
+                let call = nested_call(l, method, true, quote!(__r0, __rows, __w));
+                quote! { #bind #call?; }
             }
             Step::StoreOutput { y } => {
                 let r = self.range(y);
@@ -291,21 +292,20 @@ impl StepEmitter<'_> {
                 quote! { #bind #k::mul_into(__r0, __r1, __w, #acc); }
             }
             Step::NestedGrad { layer, gy, gx, acc } => {
-                let ident = &self.c.graph.layer(layer).ident;
+                let l = self.c.graph.layer(layer);
                 match gx {
                     Some(gx) => {
                         let bind = self.bind(&[gy], Some(gx));
-                        quote! {
-                            #bind
-                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::Some(__w), #acc, &mut *__sink)?;
-                        }
+                        let args =
+                            quote!(__r0, ::core::option::Option::Some(__w), #acc, &mut *__sink);
+                        let call = nested_call(l, "backward_split", true, args);
+                        quote! { #bind #call?; }
                     }
                     None => {
                         let bind = self.bind(&[gy], None);
-                        quote! {
-                            #bind
-                            #cm::backward_split(&mut self.#ident, __r0, ::core::option::Option::None, false, &mut *__sink)?;
-                        }
+                        let args = quote!(__r0, ::core::option::Option::None, false, &mut *__sink);
+                        let call = nested_call(l, "backward_split", true, args);
+                        quote! { #bind #call?; }
                     }
                 }
             }

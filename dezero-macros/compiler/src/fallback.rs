@@ -111,5 +111,9 @@ pub fn stub(m: &Model) -> TokenStream {
         impl<T: #dz::Scalar> #dz::compiled::HasLoss for #name<T> {
             fn unreachable() -> ::core::convert::Infallible { #never }
         }
+
+        impl<T: #dz::Scalar> #dz::compiled::HasClassTargets for #name<T> {
+            fn unreachable() -> ::core::convert::Infallible { #never }
+        }
     }
 }

@@ -150,12 +150,13 @@ pub struct Node {
 }
 
 /// A layer size as declared.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Size {
     /// A literal.
     Lit(usize),
-    /// A constructor argument.
-    Arg(Ident),
+    /// A constructor argument, a `const` or arithmetic naming one: known
+    /// when the model is built.
+    Sym(Box<syn::Expr>),
 }
 
 /// What a declared layer is.
@@ -281,7 +282,7 @@ fn lower_layer(f: &parse::Field) -> Layer {
             .filter(|a| !check::is_nobias(a))
             .filter_map(|a| match check::size_of_expr(a) {
                 Some(SizeExpr::Lit(n)) => Some(Size::Lit(n)),
-                Some(SizeExpr::Arg(i)) => Some(Size::Arg(i.clone())),
+                Some(SizeExpr::Sym(e)) => Some(Size::Sym(Box::new(e.clone()))),
                 None => None,
             })
             .collect();

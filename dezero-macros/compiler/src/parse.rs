@@ -62,7 +62,7 @@ impl Parse for Model {
         })?;
         let content;
         let brace = braced!(content in input);
-        let fields = fields(&content, &mut error);
+        let fields = fields(&content, &ident, &mut error);
         let mut fns = Vec::new();
         while !input.is_empty() {
             let lookahead = input.lookahead1();
@@ -97,11 +97,23 @@ impl Parse for Model {
 /// The fields, comma-separated. A field that does not parse is recorded in
 /// `error` and skipped up to the next comma, so that one mistake among the
 /// layers is reported once and the others are still declared.
-fn fields(content: ParseStream, error: &mut Option<syn::Error>) -> Punctuated<Field, Token![,]> {
+fn fields(
+    content: ParseStream,
+    model: &Ident,
+    error: &mut Option<syn::Error>,
+) -> Punctuated<Field, Token![,]> {
     let mut fields = Punctuated::new();
     while !content.is_empty() {
         match content.parse::<Field>() {
             Ok(f) => {
+                if let Some(g) = &f.generics {
+                    let kind = f.ty.to_token_stream().to_string();
+                    let msg = format!(
+                        "a layer takes no type arguments: write `{kind}(..)`; the element type \
+                         is the whole model's, chosen when it is built (`{model}::<f64>::new(..)`)"
+                    );
+                    add_error(error, syn::Error::new_spanned(g, msg));
+                }
                 fields.push_value(f);
                 if content.is_empty() {
                     break;
@@ -257,6 +269,9 @@ pub struct Field {
     pub paren: token::Paren,
     /// The arguments.
     pub args: Punctuated<syn::Expr, Token![,]>,
+    /// Type arguments written on the layer kind (`Linear<f32>`), a
+    /// mistake after which the field is still read; reported by [`fields`].
+    pub generics: Option<syn::AngleBracketedGenericArguments>,
 }
 
 impl Parse for Field {
@@ -269,6 +284,13 @@ impl Parse for Field {
         let ident = input.parse()?;
         let colon = input.parse()?;
         let ty = Path::parse_mod_style(input)?;
+        // `Linear<f32>(10)`: kept, to be reported by `fields`, which knows
+        // the model's name, with the field still declared in the stub.
+        let generics = if input.peek(Token![<]) {
+            Some(input.parse()?)
+        } else {
+            None
+        };
         if !input.peek(token::Paren) {
             return Err(syn::Error::new_spanned(
                 &ty,
@@ -289,6 +311,7 @@ impl Parse for Field {
             ty,
             paren,
             args,
+            generics,
         })
     }
 }

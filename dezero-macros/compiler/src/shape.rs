@@ -6,6 +6,8 @@
 //! one class are a provable mismatch, reported at the op that joins them.
 //! One function per op kind.
 
+use quote::ToTokens;
+
 use crate::ctxt::Ctxt;
 use crate::ir::{BinKind, Graph, LayerKind, LossKind, Op, Size, ValueId};
 
@@ -276,13 +278,13 @@ impl Infer<'_> {
 fn set_size(f: &mut Facts, s: &Size) {
     match s {
         Size::Lit(n) => f.lit = Some(*n),
-        Size::Arg(a) => f.arg = Some(a.to_string()),
+        Size::Sym(e) => f.arg = Some(e.to_token_stream().to_string()),
     }
 }
 
 fn size_text(s: &Size) -> String {
     match s {
         Size::Lit(n) => n.to_string(),
-        Size::Arg(a) => a.to_string(),
+        Size::Sym(e) => e.to_token_stream().to_string(),
     }
 }

@@ -109,6 +109,7 @@ mod input;
 mod model;
 mod plan;
 mod split;
+mod targets;
 mod workspace;
 
 pub use blocks::*;
@@ -118,4 +119,5 @@ pub use input::*;
 pub use model::*;
 pub use plan::*;
 pub use split::*;
+pub use targets::*;
 pub use workspace::*;
