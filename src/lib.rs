@@ -182,6 +182,15 @@
 /// [`Layer`], so optimizers and weight files work on it and it can be
 /// called inside a define-by-run graph as one node.
 ///
+/// # Errors
+///
+/// A mistake in the input is a compile error at the offending token
+/// ([`refusals`](crate::model_reference::refusals)). The generated methods
+/// return [`Error::Shape`] for data that does not fit the model, naming the
+/// layer ([`errors`](crate::model_reference::generated#errors)).
+///
+/// # Reference
+///
 /// The [language reference](crate::model_reference) has the rest: the
 /// [grammar](crate::model_reference::grammar), the
 /// [layers](crate::model_reference::layers) and
@@ -189,13 +198,6 @@
 /// the [generated type](crate::model_reference::generated), its
 /// [memory](crate::model_reference::memory), and what the language
 /// [refuses](crate::model_reference::refusals).
-///
-/// # Errors
-///
-/// A mistake in the input is a compile error at the offending token
-/// ([`refusals`](crate::model_reference::refusals)). The generated methods
-/// return [`Error::Shape`] for data that does not fit the model, naming the
-/// layer ([`errors`](crate::model_reference::generated#errors)).
 pub use dezero_macros::model;
 pub use dezero_runtime::*;
 

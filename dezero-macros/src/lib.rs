@@ -9,19 +9,26 @@
 
 #![warn(missing_docs)]
 
-/// Compiles a model declaration into a struct with fused training and
-/// inference passes.
-//
-// The lines above are all that `dezero::model`'s page shows after the
-// facade's own documentation (rustdoc puts a re-export's docs first, then
-// the item's), and the facade's examples are the tested ones. The text
-// below is for this crate's own page only: `cfg(doc)` is set for the crate
-// being documented, never for its dependencies, so it is not in the
-// metadata the facade is documented from. Its example cannot be tested
-// here (it needs the facade, which depends on this crate), hence `ignore`.
+// Two texts. rustdoc shows a re-exported item's own docs after the
+// re-export's, so `dezero::model`'s page is the facade's tested
+// documentation followed by the first text, a closing note (the docs of
+// every build but this crate's rustdoc run). The second is this crate's own
+// page: `cfg(doc)` is set for the crate being documented, never for its
+// dependencies, so the facade, documented from this crate's normal
+// metadata, never sees it. Its example cannot be tested here (it needs the
+// facade, which depends on this crate), hence `ignore`.
+#[cfg_attr(
+    not(doc),
+    doc = "`model!` is implemented by the `dezero-macros` crate, an entry point \
+           over the `dezero-compiler` library; the language is described, with \
+           tested examples, in `dezero::model_reference`."
+)]
 #[cfg_attr(
     doc,
     doc = r#"
+Compiles a model declaration into a struct with fused training and
+inference passes.
+
 Use it through the `dezero` facade, as `dezero::model` (or
 `use dezero::prelude::*`): the generated code refers to the runtime by the
 path `::dezero::__private`.

@@ -17,8 +17,9 @@
 //! ## Activations
 //!
 //! `sigmoid`, `relu` and `tanh` take one value and keep its width. Where
-//! an activation follows a `Linear`, the compiler fuses the two into one
-//! step (`plan()` shows `affine+sigmoid l1`).
+//! an activation is the only use of a `Linear`'s output, the compiler fuses
+//! the two into one step (`plan()` shows `affine+sigmoid l1`), and the value
+//! before the activation is never stored.
 //!
 //! ## Operators
 //!

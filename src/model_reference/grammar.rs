@@ -31,8 +31,8 @@
 //!   (``Layer `l1`: `Linear(10)`.``).
 //! - **Constructor arguments** `(name: Type, ..)` become the arguments of
 //!   the generated `new`, in order; they are in scope in the layer
-//!   declarations, nowhere else. A model without arguments omits the
-//!   parentheses.
+//!   declarations, nowhere else. A model without arguments may omit the
+//!   parentheses (`struct Net { .. }`).
 //! - **Fields** are the layers, at least one, each with a name unique in
 //!   the model. They are always public fields of the struct; `pub` may be
 //!   written and changes nothing.
