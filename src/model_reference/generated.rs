@@ -78,8 +78,9 @@
 //!
 //! The output for `x` by the inference plan, which keeps nothing for a
 //! backward pass and so uses fewer slots. The result is a view into the
-//! model's workspace, valid until the model's next call: copy it with
-//! `.to_owned()` to keep it past that. `predict` touches no gradient.
+//! model's workspace: it borrows the model, so copy it with `.to_owned()`
+//! to keep it while the model is called again. `predict` touches no
+//! gradient.
 //!
 //! ## `accuracy`
 //!

@@ -106,7 +106,8 @@
 //! - It is called exactly **once** in `fn forward`: it keeps one pass's
 //!   activations in its own workspace. For a second use, declare a second
 //!   field (with weights of its own).
-//! - It needs no `fn loss`: the outer model's loss trains it.
+//! - It needs no `fn loss`: the outer model's loss trains it (a `fn loss`
+//!   of its own is not used when it is nested).
 //! - Widths flow through it: its input width is the value it is called on,
 //!   and its output width follows from its own layers.
 //! - Its parameters are named under the field: `enc/l1/W`. Its layers are
