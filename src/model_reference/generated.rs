@@ -132,6 +132,11 @@
 //! | `try_forward` | also: `x` is not 2-dimensional (`forward` panics instead) |
 //! | `with_rng` | `in_size` does not fit a declared input size |
 //!
+//! Not checked today, so to be avoided: a batch of 0 rows (the passes
+//! return a meaningless loss or an empty output, and the first call fixes
+//! the input width all the same), and, in `accuracy`, class indices not
+//! below the output's width (they count as wrong).
+//!
 //! In check-finite mode ([`check_finite`](crate::check_finite), or
 //! `DEZERO_CHECK_FINITE=1`), the passes also return
 //! [`Error::NonFinite`](crate::Error::NonFinite) naming the first step of
