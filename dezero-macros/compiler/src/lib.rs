@@ -6,8 +6,8 @@
 //! here, as an ordinary library: `dezero-macros` is a shim that calls
 //! [`expand`], and tests and the fuzzer (`fuzz/fuzz_targets/model_dsl.rs`)
 //! call it directly on token streams. Use the macro through the `dezero`
-//! facade (`dezero::model`), whose documentation describes the language and
-//! the generated API with runnable examples.
+//! facade (`dezero::model`), whose module `dezero::model_reference` describes
+//! the language and the generated API with tested examples.
 //!
 //! One stage a file: `parse` → `check` → `ir` (lowering) → `shape` →
 //! `autodiff` → `fuse` → `plan` → `emit`, driven by `expand`, with errors
