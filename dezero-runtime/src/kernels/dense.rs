@@ -294,7 +294,7 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
     }
     if n >= 16 {
         // Wide rows: added row after row, whole registers at a time.
-        return sum_rows_dispatch(n, x, out, acc);
+        return T::sum_rows_dispatch(n, x, out, acc);
     }
     // A row of ones, all at one address: `1·v + s` rounds as `v + s`.
     let one = [T::one()];
@@ -307,7 +307,7 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
     product(1, m, n, ones, Operand::rows(x, n), out, store);
 }
 
-multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
+multiversion! { pub(super) fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
 
 /// Sixteen columns at a time, summed down the rows in a register and stored
 /// to `out` once; each column's sum runs row after row from `out`'s value

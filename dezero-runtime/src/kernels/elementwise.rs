@@ -100,12 +100,12 @@ pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
         return super::threads::join(
             &|| {
                 let mut w1 = w1.lock().unwrap_or_else(PoisonError::into_inner);
-                sgd_dispatch(lr, g1, &mut w1);
+                T::sgd_dispatch(lr, g1, &mut w1);
             },
-            || sgd_dispatch(lr, g2, w2),
+            || T::sgd_dispatch(lr, g2, w2),
         );
     }
-    sgd_dispatch(lr, g, w);
+    T::sgd_dispatch(lr, g, w);
 }
 
 /// The fewest elements of a parameter whose [`sgd_step`] is split between
@@ -114,7 +114,7 @@ pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
 /// the split's test runs in seconds rather than many minutes.)
 pub const SGD_PARALLEL_MIN: usize = if cfg!(miri) { 1 << 10 } else { 1 << 18 };
 
-multiversion! { fn sgd_dispatch<T: Scalar>(lr: T, g: &[T], w: &mut [T]) => sgd_imp }
+multiversion! { pub(super) fn sgd_dispatch<T: Scalar>(lr: T, g: &[T], w: &mut [T]) => sgd_imp }
 
 #[inline(always)]
 fn sgd_imp<T: Scalar, const FMA: bool>(lr: T, g: &[T], w: &mut [T]) {
