@@ -40,7 +40,6 @@ use std::sync::{Mutex, PoisonError};
 use self::blocked::blocked;
 use self::small::{matvec, outer};
 use super::activation::Activation;
-use super::entry::Kernels;
 use super::threads::{join, threads, PARALLEL_MIN_WORK};
 use crate::scalar::Scalar;
 
