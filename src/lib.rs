@@ -203,7 +203,9 @@ pub use dezero_runtime::*;
 
 pub mod for_dezero_readers;
 pub mod model_reference;
+#[cfg(feature = "plot")]
 pub mod plot;
+#[cfg(feature = "progress")]
 pub mod progress;
 
 /// The names a program using dezero usually needs: `use dezero::prelude::*;`.

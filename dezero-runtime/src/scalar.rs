@@ -31,6 +31,7 @@ pub trait Scalar:
     + std::ops::SubAssign
     + std::ops::MulAssign
     + std::ops::DivAssign
+    + crate::kernels::Kernels
     + 'static
 {
     /// NumPy's name for the type (`"float32"`, `"float64"`).

@@ -142,10 +142,10 @@ pub(crate) fn act_grad_inplace_imp<T: Scalar>(act: Activation, saved: &[T], g: &
 
 /// In place: `x = act(x)`.
 pub fn activation_inplace<T: Scalar>(act: Activation, x: &mut [T]) {
-    act_dispatch(act, x);
+    T::act_dispatch(act, x);
 }
 
-multiversion! { fn act_dispatch<T: Scalar>(act: Activation, x: &mut [T]) => act_imp }
+multiversion! { pub(super) fn act_dispatch<T: Scalar>(act: Activation, x: &mut [T]) => act_imp }
 
 #[inline(always)]
 fn act_imp<T: Scalar, const FMA: bool>(act: Activation, x: &mut [T]) {
@@ -167,10 +167,10 @@ fn act_imp<T: Scalar, const FMA: bool>(act: Activation, x: &mut [T]) {
 /// If `x` and `y` differ in length.
 pub fn sigmoid<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "sigmoid: input and output lengths differ");
-    sigmoid_dispatch(x, y);
+    T::sigmoid_dispatch(x, y);
 }
 
-multiversion! { fn sigmoid_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => sigmoid_imp }
+multiversion! { pub(super) fn sigmoid_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => sigmoid_imp }
 
 #[inline(always)]
 fn sigmoid_imp<T: Scalar, const FMA: bool>(x: &[T], y: &mut [T]) {
@@ -206,10 +206,10 @@ pub fn relu_inplace<T: Scalar>(x: &mut [T]) {
 /// If the lengths differ.
 pub fn tanh<T: Scalar>(x: &[T], y: &mut [T]) {
     assert_eq!(x.len(), y.len(), "tanh: input and output lengths differ");
-    tanh_dispatch(x, y);
+    T::tanh_dispatch(x, y);
 }
 
-multiversion! { fn tanh_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => tanh_imp }
+multiversion! { pub(super) fn tanh_dispatch<T: Scalar>(x: &[T], y: &mut [T]) => tanh_imp }
 
 #[inline(always)]
 fn tanh_imp<T: Scalar, const FMA: bool>(x: &[T], y: &mut [T]) {

@@ -67,6 +67,22 @@ pub fn affine_act_rows<T: Scalar>(
     act: Option<Activation>,
     y: &mut [T],
 ) {
+    T::affine_act_rows(m, k, n, x, w, b, act, y)
+}
+
+/// [`affine_act_rows`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn affine_act_rows_imp<T: Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    x: &[T],
+    w: &[T],
+    b: Option<&[T]>,
+    act: Option<Activation>,
+    y: &mut [T],
+) {
     assert!(
         x.len() == m * k && w.len() == k * n && y.len() == m * n,
         "affine_rows: slices do not match {m}×{k} · {k}×{n}"
@@ -124,6 +140,21 @@ pub fn matmul_nt<T: Scalar>(
     c: &mut [T],
     acc: bool,
 ) {
+    T::matmul_nt(m, n, k, a, b, c, acc)
+}
+
+/// [`matmul_nt`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn matmul_nt_imp<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    acc: bool,
+) {
     assert!(
         a.len() == m * n && b.len() == k * n && c.len() == m * k,
         "matmul_nt: slices do not match {m}×{n} · ({k}×{n})ᵀ"
@@ -168,6 +199,22 @@ pub fn matmul_nt_act_grad<T: Scalar>(
     saved: &[T],
     c: &mut [T],
 ) {
+    T::matmul_nt_act_grad(m, n, k, a, b, act, saved, c)
+}
+
+/// [`matmul_nt_act_grad`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn matmul_nt_act_grad_imp<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    b: &[T],
+    act: Activation,
+    saved: &[T],
+    c: &mut [T],
+) {
     assert!(
         a.len() == m * n && b.len() == k * n && c.len() == m * k && saved.len() == m * k,
         "matmul_nt_act_grad: slices do not match {m}×{n} · ({k}×{n})ᵀ"
@@ -199,6 +246,21 @@ pub fn matmul_nt_act_grad<T: Scalar>(
 /// # Panics
 /// If a slice's length does not match the dimensions.
 pub fn matmul_tn<T: Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    acc: bool,
+) {
+    T::matmul_tn(m, k, n, a, b, c, acc)
+}
+
+/// [`matmul_tn`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn matmul_tn_imp<T: Scalar>(
     m: usize,
     k: usize,
     n: usize,
@@ -271,6 +333,13 @@ pub fn sum_rows_acc<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T]) {
 /// # Panics
 /// If a slice's length does not match the dimensions.
 pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc: bool) {
+    T::sum_rows_into(m, n, x, out, acc)
+}
+
+/// [`sum_rows_into`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn sum_rows_into_imp<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc: bool) {
     assert!(
         x.len() == m * n && out.len() == n,
         "sum_rows_into: slices do not match {m}×{n}"
@@ -294,7 +363,7 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
     }
     if n >= 16 {
         // Wide rows: added row after row, whole registers at a time.
-        return sum_rows_dispatch(n, x, out, acc);
+        return T::sum_rows_dispatch(n, x, out, acc);
     }
     // A row of ones, all at one address: `1·v + s` rounds as `v + s`.
     let one = [T::one()];
@@ -307,7 +376,7 @@ pub fn sum_rows_into<T: Scalar>(m: usize, n: usize, x: &[T], out: &mut [T], acc:
     product(1, m, n, ones, Operand::rows(x, n), out, store);
 }
 
-multiversion! { fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
+multiversion! { pub(super) fn sum_rows_dispatch<T: Scalar>(n: usize, x: &[T], out: &mut [T], acc: bool) => sum_rows_imp }
 
 /// Sixteen columns at a time, summed down the rows in a register and stored
 /// to `out` once; each column's sum runs row after row from `out`'s value

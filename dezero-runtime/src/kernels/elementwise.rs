@@ -14,6 +14,13 @@ use crate::scalar::Scalar;
 /// # Panics
 /// If the lengths differ.
 pub fn add_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
+    T::add_into(a, b, y)
+}
+
+/// [`add_into`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn add_into_imp<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
     assert!(
         a.len() == b.len() && a.len() == y.len(),
         "add_into: lengths differ"
@@ -28,6 +35,13 @@ pub fn add_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
 /// # Panics
 /// If the lengths differ.
 pub fn sub_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
+    T::sub_into(a, b, y)
+}
+
+/// [`sub_into`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn sub_into_imp<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
     assert!(
         a.len() == b.len() && a.len() == y.len(),
         "sub_into: lengths differ"
@@ -42,6 +56,13 @@ pub fn sub_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T]) {
 /// # Panics
 /// If the lengths differ.
 pub fn mul_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T], acc: bool) {
+    T::mul_into(a, b, y, acc)
+}
+
+/// [`mul_into`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn mul_into_imp<T: Scalar>(a: &[T], b: &[T], y: &mut [T], acc: bool) {
     assert!(
         a.len() == b.len() && a.len() == y.len(),
         "mul_into: lengths differ"
@@ -62,6 +83,13 @@ pub fn mul_into<T: Scalar>(a: &[T], b: &[T], y: &mut [T], acc: bool) {
 /// # Panics
 /// If the lengths differ.
 pub fn copy_into<T: Scalar>(x: &[T], y: &mut [T], neg: bool, acc: bool) {
+    T::copy_into(x, y, neg, acc)
+}
+
+/// [`copy_into`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn copy_into_imp<T: Scalar>(x: &[T], y: &mut [T], neg: bool, acc: bool) {
     assert_eq!(x.len(), y.len(), "copy_into: lengths differ");
     match (neg, acc) {
         (false, false) => y.copy_from_slice(x),
@@ -89,6 +117,13 @@ pub fn copy_into<T: Scalar>(x: &[T], y: &mut [T], neg: bool, acc: bool) {
 /// doubles (the 784×1000 weight of a wide layer: 9 MB read and written per
 /// step). Each element's update is the same either way.
 pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
+    T::sgd_step(lr, g, w)
+}
+
+/// [`sgd_step`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn sgd_step_imp<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
     assert_eq!(g.len(), w.len(), "sgd_step: lengths differ");
     if w.len() >= SGD_PARALLEL_MIN && super::threads() > 1 {
         let half = w.len() / 2 / 16 * 16;
@@ -100,12 +135,12 @@ pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
         return super::threads::join(
             &|| {
                 let mut w1 = w1.lock().unwrap_or_else(PoisonError::into_inner);
-                sgd_dispatch(lr, g1, &mut w1);
+                T::sgd_dispatch(lr, g1, &mut w1);
             },
-            || sgd_dispatch(lr, g2, w2),
+            || T::sgd_dispatch(lr, g2, w2),
         );
     }
-    sgd_dispatch(lr, g, w);
+    T::sgd_dispatch(lr, g, w);
 }
 
 /// The fewest elements of a parameter whose [`sgd_step`] is split between
@@ -114,7 +149,7 @@ pub fn sgd_step<T: Scalar>(lr: T, g: &[T], w: &mut [T]) {
 /// the split's test runs in seconds rather than many minutes.)
 pub const SGD_PARALLEL_MIN: usize = if cfg!(miri) { 1 << 10 } else { 1 << 18 };
 
-multiversion! { fn sgd_dispatch<T: Scalar>(lr: T, g: &[T], w: &mut [T]) => sgd_imp }
+multiversion! { pub(super) fn sgd_dispatch<T: Scalar>(lr: T, g: &[T], w: &mut [T]) => sgd_imp }
 
 #[inline(always)]
 fn sgd_imp<T: Scalar, const FMA: bool>(lr: T, g: &[T], w: &mut [T]) {

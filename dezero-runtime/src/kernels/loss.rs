@@ -85,6 +85,18 @@ pub fn mean_squared_error_rows<T: Scalar>(
     t: ArrayView2<'_, T>,
     g: Option<&mut [T]>,
 ) -> T {
+    T::mean_squared_error_rows(rows, y, t, g)
+}
+
+/// [`mean_squared_error_rows`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn mean_squared_error_rows_imp<T: Scalar>(
+    rows: usize,
+    y: &[T],
+    t: ArrayView2<'_, T>,
+    g: Option<&mut [T]>,
+) -> T {
     assert_eq!(t.len(), y.len(), "mean_squared_error: shapes differ");
     let n = T::from_usize(rows).expect("row count fits the float type");
     let loss = match t.as_slice() {
@@ -197,6 +209,18 @@ pub fn softmax_cross_entropy_over<T: Scalar>(
     rows: usize,
     x: ArrayView2<'_, T>,
     t: &[usize],
+    p: ArrayViewMut2<'_, T>,
+) -> T {
+    T::softmax_cross_entropy_over(rows, x, t, p)
+}
+
+/// [`softmax_cross_entropy_over`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn softmax_cross_entropy_over_imp<T: Scalar>(
+    rows: usize,
+    x: ArrayView2<'_, T>,
+    t: &[usize],
     mut p: ArrayViewMut2<'_, T>,
 ) -> T {
     assert_eq!(
@@ -281,6 +305,19 @@ pub fn softmax_cross_entropy_backward_inplace_over<T: Scalar>(
     gy: T,
     p: &mut [T],
 ) {
+    T::softmax_cross_entropy_backward_inplace_over(rows, c, t, gy, p)
+}
+
+/// [`softmax_cross_entropy_backward_inplace_over`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn softmax_cross_entropy_backward_inplace_over_imp<T: Scalar>(
+    rows: usize,
+    c: usize,
+    t: &[usize],
+    gy: T,
+    p: &mut [T],
+) {
     assert_eq!(
         p.len(),
         t.len() * c,
@@ -314,6 +351,13 @@ pub fn softmax_cross_entropy_backward_inplace_over<T: Scalar>(
 /// # Panics
 /// If the row count differs from `t.len()` (callers check first).
 pub fn accuracy_rows<T: Scalar>(y: ArrayView2<'_, T>, t: &[usize]) -> T {
+    T::accuracy_rows(y, t)
+}
+
+/// [`accuracy_rows`]'s body, compiled once per element type in this crate
+/// ([`Kernels`](super::entry::Kernels)).
+#[allow(clippy::too_many_arguments, reason = "the kernel's")]
+pub(super) fn accuracy_rows_imp<T: Scalar>(y: ArrayView2<'_, T>, t: &[usize]) -> T {
     assert_eq!(y.nrows(), t.len(), "accuracy: rows and targets differ");
     let correct = y
         .rows()

@@ -10,6 +10,7 @@
 mod activation;
 mod dense;
 mod elementwise;
+mod entry;
 mod gemm;
 mod logsumexp;
 mod loss;
@@ -21,6 +22,7 @@ pub(crate) mod threads;
 pub use activation::*;
 pub use dense::*;
 pub use elementwise::*;
+pub(crate) use entry::Kernels;
 pub use gemm::*;
 pub use logsumexp::*;
 pub use loss::*;

@@ -46,7 +46,7 @@ use crate::scalar::Scalar;
 /// A matrix operand read through strides: element `(i, j)` is
 /// `data[i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Operand<'a, T> {
+pub struct Operand<'a, T> {
     /// The elements.
     pub data: &'a [T],
     /// Distance between rows.
@@ -89,7 +89,7 @@ impl<'a, T> Operand<'a, T> {
 
 /// What the store pass does with a finished block of sums `s`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Store<'a, T> {
+pub enum Store<'a, T> {
     /// `c = s`.
     Write,
     /// `c += s`.
@@ -112,12 +112,27 @@ pub(crate) enum Store<'a, T> {
     },
 }
 
-/// `C (m×n, row-major) ⟵ A (m×k) · B (k×n)`, stored as `store` says.
+/// `C (m×n, row-major) ⟵ A (m×k) · B (k×n)`, stored as `store` says;
+/// compiled once per element type in this crate ([`Kernels`]).
 ///
 /// # Panics
 /// If an operand is shorter than its dimensions and strides require, or the
 /// bias or saved values do not match `C`.
+#[inline]
 pub(crate) fn product<T: Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    c: &mut [T],
+    store: Store<'_, T>,
+) {
+    T::product(m, k, n, a, b, c, store);
+}
+
+/// [`product`]'s body, reached through [`Kernels`].
+pub(in crate::kernels) fn product_imp<T: Scalar>(
     m: usize,
     k: usize,
     n: usize,
