@@ -28,6 +28,7 @@ macro_rules! entry_points {
     )*) => {
         /// The heavy kernel routines, compiled once in this crate for each
         /// element type (see the [module](self) documentation).
+        #[allow(clippy::too_many_arguments, reason = "the kernels' BLAS-style signatures")]
         pub trait Kernels: Sized {
             $(
                 $(#[$meta])*
@@ -58,7 +59,6 @@ macro_rules! entry_points {
 entry_points! {
     /// `C (=|+=) A·B` with its store pass: every matrix product of both
     /// paths ([`product`](super::product)).
-    #[allow(clippy::too_many_arguments, reason = "a BLAS-style signature")]
     fn product(
         m: usize,
         k: usize,
