@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{dz, lit, Compiled};
+use crate::emit::{dz, lit, nested_call, Compiled};
 use crate::emit_step::slot_sizes;
 use crate::ir::LayerKind;
 use crate::plan::Slots;
@@ -15,18 +15,20 @@ use crate::program::{Mode, Program, Step};
 /// and, for each nested model it calls, that model's own (for its split
 /// pass, or its inference plan in the inference program).
 fn row_bytes(c: &Compiled, p: &Program, slots: &Slots) -> TokenStream {
-    let dz = dz();
     let sizes = slot_sizes(slots, p);
     let inference = p.mode == Mode::Predict;
     let mut seen = Vec::new();
     let nested = p.steps.iter().filter_map(|s| match *s {
         Step::Nested { layer, .. } if !seen.contains(&layer.0) => {
             seen.push(layer.0);
-            let ident = &c.graph.layer(layer).ident;
             let ci = lit(c.shapes.layer_in[layer.0]);
-            Some(quote! {
-                + #dz::compiled::CompiledModel::<T>::bytes_per_row(&self.#ident, __d[#ci], #inference)
-            })
+            let call = nested_call(
+                c.graph.layer(layer),
+                "bytes_per_row",
+                false,
+                quote!(__d[#ci], #inference),
+            );
+            Some(quote!(+ #call))
         }
         _ => None,
     });
@@ -55,8 +57,8 @@ pub(crate) fn emit_memory(c: &Compiled) -> TokenStream {
     let split = row_bytes(c, &c.split.0, &c.split.1);
     let nested = c.graph.layers.iter().filter_map(|l| match l.kind {
         LayerKind::Nested { .. } => {
-            let ident = &l.ident;
-            Some(quote!(#dz::compiled::CompiledModel::<T>::release_memory(&mut self.#ident);))
+            let call = nested_call(l, "release_memory", true, quote!());
+            Some(quote!(#call;))
         }
         LayerKind::Linear { .. } => None,
     });

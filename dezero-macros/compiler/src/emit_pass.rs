@@ -270,7 +270,8 @@ fn target_param(c: &Compiled, kind: LossKind) -> (TokenStream, TokenStream) {
         LossKind::MeanSquaredError => (
             quote_spanned!(span=> impl ::dezero::__private::compiled::MseTarget<'__t, T>),
             {
-                let who = format!("{}.forward_backward", c.model.ident);
+                // A wrong target is the loss's: the message names it.
+                let who = format!("{} loss ({})", c.model.ident, kind.name());
                 quote!(let t: #dz::ndarray::ArrayView2<'__t, T> = #dz::compiled::MseTarget::target(t, #who)?;)
             },
         ),

@@ -29,23 +29,30 @@ pub trait MseTarget<'a, T: Scalar> {
     fn target(self, who: &str) -> Result<ArrayView2<'a, T>>;
 }
 
-/// The matrices [`Batch`] takes, each as a target too.
-macro_rules! mse_targets {
-    ($($(#[$m:meta])* impl<$($g:ident),*> for $ty:ty;)*) => {$(
-        $(#[$m])*
-        impl<'a, T: Scalar, $($g: Data<Elem = T>),*> MseTarget<'a, T> for $ty {
-            fn target(self, who: &str) -> Result<ArrayView2<'a, T>> {
-                Batch::into_matrix(self, who)
-            }
-        }
-    )*};
+// The matrices [`Batch`] takes, each as a target too (written out, so that
+// rustc's list of what implements the trait reads as types).
+impl<'a, T: Scalar> MseTarget<'a, T> for ArrayView2<'a, T> {
+    fn target(self, who: &str) -> Result<ArrayView2<'a, T>> {
+        self.into_matrix(who)
+    }
 }
 
-mse_targets! {
-    impl<> for ArrayView2<'a, T>;
-    impl<> for ArrayViewD<'a, T>;
-    impl<S> for &'a ArrayBase<S, Ix2>;
-    impl<S> for &'a ArrayBase<S, IxDyn>;
+impl<'a, T: Scalar> MseTarget<'a, T> for ArrayViewD<'a, T> {
+    fn target(self, who: &str) -> Result<ArrayView2<'a, T>> {
+        self.into_matrix(who)
+    }
+}
+
+impl<'a, T: Scalar, S: Data<Elem = T>> MseTarget<'a, T> for &'a ArrayBase<S, Ix2> {
+    fn target(self, who: &str) -> Result<ArrayView2<'a, T>> {
+        self.into_matrix(who)
+    }
+}
+
+impl<'a, T: Scalar, S: Data<Elem = T>> MseTarget<'a, T> for &'a ArrayBase<S, IxDyn> {
+    fn target(self, who: &str) -> Result<ArrayView2<'a, T>> {
+        self.into_matrix(who)
+    }
 }
 
 /// The targets of a model trained with `softmax_cross_entropy`: one class
