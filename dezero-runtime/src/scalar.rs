@@ -10,6 +10,10 @@ use num_traits::{Float, FromPrimitive};
 ///
 /// Implemented for `f32` (DeZero's default for parameters) and `f64` (NumPy's
 /// default, and what gradient checks use).
+/// No other type can implement it: its supertrait, the kernels' entry points,
+/// is sealed, because the kernels are compiled for exactly these two types
+/// inside this crate (so that a crate using them does not compile them
+/// again).
 ///
 /// ```
 /// use dezero_runtime::Scalar;
