@@ -156,6 +156,7 @@ pub(crate) fn emit_predict_forms(c: &Compiled) -> TokenStream {
     let dz = dz();
     let nd = quote!(#dz::ndarray);
     let name = c.model.ident.to_string();
+    let who = format!("{name}.predict");
     let owned_doc = format!(
         "`predict`'s output as an array of its own, so that it outlives the next call (two \
          predictions can be held at once).\n\n\
@@ -163,11 +164,14 @@ pub(crate) fn emit_predict_forms(c: &Compiled) -> TokenStream {
          As `{name}::predict`."
     );
     let into_doc = format!(
-        "`predict`'s output copied into `out`, which is reshaped (reallocated) only when its \
+        "`predict`'s output written into `out`, block by block (so a large batch leaves no \
+         output buffer held by the model); `out` is reshaped (reallocated) only when its \
          shape is not the output's (`rows × outputs`): with a buffer of the right shape and \
          a warm model, it allocates nothing.\n\n\
          # Errors\n\
-         As `{name}::predict`; `out` is then left as it was."
+         As `{name}::predict`. A batch or width that does not fit leaves `out` as it was; a \
+         pass that fails later (a non-finite value in check-finite mode) may have written \
+         some of its rows."
     );
     quote! {
         #[doc = #owned_doc]
@@ -184,8 +188,12 @@ pub(crate) fn emit_predict_forms(c: &Compiled) -> TokenStream {
             x: impl #dz::compiled::Batch<'__x, T>,
             out: &mut #nd::Array2<T>,
         ) -> #dz::Result<()> {
-            #dz::compiled::copy_out(self.predict(x)?, out);
-            ::core::result::Result::Ok(())
+            // Straight into `out`, block by block: a large batch leaves no
+            // output buffer held by the model.
+            let x = #dz::compiled::batch(x, #who)?;
+            let __n = #dz::compiled::CompiledModel::<T>::out_width(self, x.ncols())?;
+            let __y = #dz::compiled::output_buffer(out, x.nrows(), __n);
+            self.__predict_in(x, ::core::option::Option::Some(__y)).map(|_| ())
         }
     }
 }

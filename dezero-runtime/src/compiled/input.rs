@@ -176,14 +176,24 @@ pub fn enough_classes(who: &str, arg: &str, value: usize) -> Result<()> {
     })
 }
 
-/// Copies a model's output into `out`, reshaping `out` only when its shape
-/// differs (the generated `predict_into`): a warm call with a buffer of the
-/// right shape allocates nothing.
-pub fn copy_out<T: Scalar>(y: ArrayView2<'_, T>, out: &mut Array2<T>) {
-    if out.dim() != y.dim() {
-        *out = Array2::zeros(y.dim());
+/// `out` as the buffer of a `rows × width` output (the generated
+/// `predict_into` passes it to the inference pass, which writes it block by
+/// block): reallocated only when its shape differs or it is not in standard
+/// layout, so a warm call with a buffer of the right shape allocates
+/// nothing.
+///
+/// ```
+/// let mut out = ndarray::Array2::<f32>::zeros((2, 3));
+/// assert_eq!(dezero_runtime::compiled::output_buffer(&mut out, 2, 3).len(), 6);
+/// assert_eq!(dezero_runtime::compiled::output_buffer(&mut out, 4, 1).len(), 4);
+/// assert_eq!(out.dim(), (4, 1));
+/// ```
+pub fn output_buffer<T: Scalar>(out: &mut Array2<T>, rows: usize, width: usize) -> &mut [T] {
+    if out.dim() != (rows, width) || !out.is_standard_layout() {
+        *out = Array2::zeros((rows, width));
     }
-    out.assign(&y);
+    out.as_slice_mut()
+        .expect("a standard-layout array is one slice")
 }
 
 /// One width that two constructor arguments (or an argument and a
