@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod cases;
 pub mod tools;
 
 use std::path::PathBuf;
